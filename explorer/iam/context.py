@@ -1,0 +1,103 @@
+"""Request context: the condition keys of one request, as an immutable value.
+
+Keys are case-insensitive (M9); values are tuples of strings, as AWS passes them. A key can be
+  - known: a tuple of values (possibly empty for a multivalued key with no values),
+  - absent: AWS does not send it (`None`),
+  - unknown: the analyst has not fixed it (what-if). Only an *open* context has unknown keys: a key that is not
+    given is unknown there, while in a *closed* context (a `simulate` request) a key that is not given is absent.
+The engine answers a request whose conditions touch unknown keys with the requirements under which it would
+allow (see `decision.Requirement`).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+
+class _Unknown:
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN = _Unknown()
+
+
+def _norm_values(value) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(str(v) if not isinstance(v, bool) else str(v).lower() for v in value)
+    if isinstance(value, bool):
+        return (str(value).lower(),)
+    return (str(value),)
+
+
+class Context:
+    __slots__ = ("_values", "_names", "closed", "_hash")
+
+    def __init__(self, values: Mapping[str, object] | Iterable[tuple[str, object]] = (), *, closed: bool = True):
+        items = values.items() if isinstance(values, Mapping) else values
+        self._values: dict[str, tuple[str, ...] | None] = {}
+        self._names: dict[str, str] = {}
+        for key, value in items:
+            low = key.lower()
+            self._values[low] = _norm_values(value)
+            self._names[low] = key
+        self.closed = closed
+        self._hash = None
+
+    def get(self, key: str):
+        """Values for the key: a tuple, None when absent, UNKNOWN when not fixed in an open context."""
+        low = key.lower()
+        if low in self._values:
+            return self._values[low]
+        return None if self.closed else UNKNOWN
+
+    def is_known(self, key: str) -> bool:
+        return key.lower() in self._values or self.closed
+
+    def with_values(self, values: Mapping[str, object]) -> "Context":
+        """A new context with these keys fixed (None: fixed as absent)."""
+        merged = {self._names[k]: v for k, v in self._values.items()}
+        lowered = {k.lower(): k for k in merged}
+        for key, value in values.items():
+            if key.lower() in lowered:
+                del merged[lowered[key.lower()]]
+            merged[key] = value
+        return Context(merged, closed=self.closed)
+
+    def without(self, *keys: str) -> "Context":
+        drop = {k.lower() for k in keys}
+        return Context({self._names[k]: v for k, v in self._values.items() if k not in drop}, closed=self.closed)
+
+    def keys(self) -> list[str]:
+        return [self._names[k] for k in self._values]
+
+    def items(self):
+        return [(self._names[k], v) for k, v in self._values.items()]
+
+    def to_json(self) -> dict:
+        out = {}
+        for k, v in self._values.items():
+            out[self._names[k]] = None if v is None else (v[0] if len(v) == 1 else list(v))
+        return out
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Context) and self.closed == other.closed and self._values == other._values
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash((self.closed, frozenset(self._values.items())))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"Context({self.to_json()!r}, closed={self.closed})"
