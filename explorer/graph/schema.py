@@ -57,3 +57,15 @@ IDENTITY_DECISION = "identity_decision"  # Decision of the caller's side (None f
 DECISION = "decision"  # the combined Decision of the hop
 REASON = "reason"  # one sentence: why allowed / conditional / denied
 BADGES = "badges"  # short labels of what a conditional edge needs: "MFA", "ExternalId", "IP", "Org", "Tag", ...
+
+# ---- additions of the graph builder (additive) ---------------------------------------------------------
+# node attributes
+FOREIGN = "foreign"  # bool: a principal or account outside the snapshot (its own policies are not known)
+NOTES = "notes"  # list[str]: remarks (dangling unique-ID principals, federated-user principals, ...)
+UNIQUE_ID = "unique_id"  # users/roles: UserId / RoleId
+TRUST_PRINCIPALS = "trust_principals"  # roles: short descriptions of what the trust policy names
+# edge attributes
+VIA = "via"  # how the caller became a candidate: "arn", "unique-id", "account", "public", "service", "federated"
+# requirement key used when the caller's own (identity-side) policies are outside the snapshot
+CALLER_POLICIES_KEY = "explorer:CallerPolicies"
+CALLER_POLICIES_OPERATOR = "OutsideSnapshot"

@@ -62,6 +62,10 @@ class Context:
             return self._values[low]
         return None if self.closed else UNKNOWN
 
+    def get_lower(self, low: str, default=None):
+        """The stored value of a lower-case key, or `default` when the context does not fix it."""
+        return self._values.get(low, default)
+
     def is_known(self, key: str) -> bool:
         return key.lower() in self._values or self.closed
 

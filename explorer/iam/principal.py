@@ -12,7 +12,11 @@ ROLE_SESSION = "role_session"    # AssumeRole / AssumeRoleWithSAML / AssumeRoleW
 FEDERATED_USER = "federated_user"  # GetFederationToken session
 SERVICE = "service"              # service principal, e.g. lambda.amazonaws.com
 ANONYMOUS = "anonymous"
-PRINCIPAL_KINDS = (ROOT, IAM_USER, IAM_USER_STS, ROLE_SESSION, FEDERATED_USER, SERVICE, ANONYMOUS)
+# A SAML or OIDC identity provider calling AssumeRoleWithSAML / AssumeRoleWithWebIdentity (T8): the caller is
+# the provider (ARN, or a well-known name such as cognito-identity.amazonaws.com); there is no identity side.
+FEDERATED_PROVIDER = "federated_provider"
+PRINCIPAL_KINDS = (ROOT, IAM_USER, IAM_USER_STS, ROLE_SESSION, FEDERATED_USER, SERVICE, ANONYMOUS,
+                   FEDERATED_PROVIDER)
 
 # Credential kinds for session rules (§7): how the caller's credentials were obtained.
 CRED_IAM_USER = "iam_user"

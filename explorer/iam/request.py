@@ -7,7 +7,7 @@ account is not in an organization. `session_policy` None means the session has n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from explorer.iam.context import Context
 from explorer.iam.principal import Principal
@@ -30,3 +30,14 @@ class Request:
     principal_is_management_account: bool = False
     resource_is_management_account: bool = False
     settings: Settings = DEFAULT_SETTINGS
+    # Unique-ID principals (M4): UserId / RoleId -> the ARN of the entity that has it now. With a mapping, a
+    # unique id that is not in it is dangling; without one, only the caller's own Principal.unique_id matches.
+    unique_ids: Mapping[str, str] | None = None
+    # SerialNumber and TokenCode were passed on this call (K3): aws:MultiFactorAuthPresent is true for it.
+    mfa_token_passed: bool = False
+    # The resource is an AWS managed KMS key (RCPs do not apply to it, O5).
+    resource_is_aws_managed_key: bool = False
+    # Transitive session-tag keys the calling session inherited (D11): passing a tag with one of these keys on
+    # AssumeRole fails. (The tags' values replace the next role's aws:ResourceTag/<key> in its trust policy:
+    # the caller puts those into the context.)
+    inherited_transitive_tag_keys: tuple[str, ...] = ()

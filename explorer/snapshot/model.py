@@ -297,6 +297,9 @@ class Snapshot:
     organization: Organization | None = None
     trail_events: list[TrailEvent] = field(default_factory=list)
     report: LoadReport = field(default_factory=LoadReport)
+    # how the loader read it: "snapshot folder", "folder of authorization-details files",
+    # "authorization-details file" ("" when built in code)
+    form: str = ""
 
     # --- lookups (built lazily; the model is not mutated after loading) ---------------------------------
     def users(self) -> Iterator[User]:

@@ -1,0 +1,321 @@
+"""Role chains in the trust graph: paths between two principals, everything a principal can become, everyone who
+can become a role; and the session limits along each chain (spec §7, via explorer.iam.sessions).
+
+Paths run on a directed view of the trust graph that keeps, for each (caller, role) pair, its best edge
+(allowed before conditional); denied edges (trusted but not permitted) never form paths unless include_denied.
+Search is bounded: nodes that cannot lie on a chain of at most max_hops (by BFS distance from the source and to the
+target) are pruned before networkx enumerates simple paths.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import islice
+
+import networkx as nx
+
+from explorer.graph import schema as S
+from explorer.graph.edges import requirement_text
+from explorer.iam.principal import (CRED_IAM_USER, CRED_OIDC, CRED_ROLE_SESSION, CRED_SAML, CRED_SERVICE)
+from explorer.iam.sessions import ROLE_CHAINING_CAP_SECONDS, assume_role_session
+
+DEFAULT_MAX_HOPS = 5
+_RANK = {S.ALLOWED: 0, S.CONDITIONAL: 1, S.DENIED: 2}
+
+# Credential kind of the first hop, by the source node's kind.
+FIRST_HOP_CREDENTIAL = {
+    S.USER: CRED_IAM_USER,
+    S.ROLE: CRED_ROLE_SESSION,
+    S.SERVICE_LINKED_ROLE: CRED_ROLE_SESSION,
+    S.SAML_PROVIDER: CRED_SAML,
+    S.OIDC_PROVIDER: CRED_OIDC,
+    S.SERVICE: CRED_SERVICE,
+    S.FOREIGN_ACCOUNT: CRED_IAM_USER,  # a principal outside the snapshot: the longest case (not chained)
+    S.ANYONE: CRED_IAM_USER,
+    S.ACCOUNT: CRED_IAM_USER,
+}
+
+
+def _sts_action(edge_key: str) -> str:
+    return "sts:AssumeRole" if edge_key == S.SERVICE_ASSUME else edge_key
+
+
+def requires_json(requires) -> list[dict]:
+    """Requirements as the paths JSON lists them: one alternative -> its requirements; several -> every
+    requirement with "alternative": index (the hop is allowed when all requirements of one alternative hold)."""
+    requires = tuple(requires or ())
+    if len(requires) == 1:
+        return [r.to_json() for r in requires[0]]
+    return [{**r.to_json(), "alternative": i} for i, alt in enumerate(requires) for r in alt]
+
+
+@dataclass
+class Hop:
+    source: str
+    target: str
+    action: str  # edge key: sts:AssumeRole / ...WithSAML / ...WithWebIdentity / service
+    cross_account: bool
+    requires: tuple
+    max_session_seconds: int | None
+    chained: bool
+    session: object  # explorer.iam.sessions.SessionRule
+    edge: dict
+    max_session_known: bool = True
+
+    @property
+    def state(self) -> str:
+        return self.edge.get(S.STATE, S.ALLOWED)
+
+    @property
+    def conditional(self) -> bool:
+        return self.state == S.CONDITIONAL
+
+    def to_json(self) -> dict:
+        out = {"from": self.source, "to": self.target, "action": _sts_action(self.action) if self.action !=
+               S.SERVICE_ASSUME else S.SERVICE_ASSUME, "cross_account": self.cross_account,
+               "requires": requires_json(self.requires), "max_session_seconds": self.max_session_seconds,
+               "chained": self.chained, "state": self.state,
+               "badges": list(self.edge.get(S.BADGES, ())),
+               "limited_by": self.session.limited_by if self.session is not None else None}
+        if not self.max_session_known:
+            out["max_session_note"] = "MaxSessionDuration not in the snapshot (roles.json missing): 3600 s assumed"
+        return out
+
+
+class RolePath:
+    """A chain of hops from `source` to `target` (nodes[0] .. nodes[-1])."""
+
+    def __init__(self, tg, nodes: list[str], keys: list[str] | None = None):
+        self.tg = tg
+        self.nodes = list(nodes)
+        self._keys = keys
+
+    @property
+    def source(self) -> str:
+        return self.nodes[0]
+
+    @property
+    def target(self) -> str:
+        return self.nodes[-1]
+
+    def __len__(self) -> int:
+        return len(self.nodes) - 1
+
+    def __repr__(self) -> str:
+        return f"RolePath({' -> '.join(self.nodes)})"
+
+    @cached_property
+    def hops(self) -> list[Hop]:
+        g = self.tg.graph
+        out: list[Hop] = []
+        kind0 = g.nodes[self.source].get(S.KIND)
+        cred = FIRST_HOP_CREDENTIAL.get(kind0, CRED_IAM_USER)
+        settings = self.tg.settings
+        for i, (u, v) in enumerate(zip(self.nodes, self.nodes[1:])):
+            key = self._keys[i] if self._keys else _best_key(g, u, v)
+            data = g[u][v][key]
+            vdata = g.nodes[v]
+            role_max = vdata.get(S.MAX_SESSION)
+            known = bool(vdata.get(S.MAX_SESSION_KNOWN, False))
+            action = _sts_action(key)
+            kind = cred
+            if key == S.SERVICE_ASSUME:
+                kind = CRED_SERVICE
+            session = assume_role_session(kind, role_max if isinstance(role_max, int) else None,
+                                          settings=settings, action=action)
+            out.append(Hop(u, v, key, bool(data.get(S.CROSS_ACCOUNT)), tuple(data.get(S.REQUIRES) or ()),
+                           session.max_seconds, session.chained, session, data, known))
+            cred = session.credential_kind_after or CRED_ROLE_SESSION
+        return out
+
+    @property
+    def states(self) -> list[str]:
+        return [h.state for h in self.hops]
+
+    @property
+    def conditional(self) -> bool:
+        return any(h.state == S.CONDITIONAL for h in self.hops)
+
+    @property
+    def denied(self) -> bool:
+        return any(h.state == S.DENIED for h in self.hops)
+
+    @property
+    def final(self) -> Hop | None:
+        return self.hops[-1] if self.hops else None
+
+    @property
+    def max_session_seconds(self) -> int | None:
+        return self.final.max_session_seconds if self.final else None
+
+    @property
+    def limited_by(self) -> str | None:
+        return self.final.session.limited_by if self.final else None
+
+    @property
+    def chained(self) -> bool:
+        return bool(self.final and self.final.chained)
+
+    @property
+    def requirements(self) -> list[tuple]:
+        """Per hop, the alternatives of requirements (empty tuple for unconditional hops)."""
+        return [h.requires for h in self.hops]
+
+    def session_summary(self) -> dict:
+        final = self.final
+        if final is None:
+            return {"role": self.target, "max_session_seconds": None, "limited_by": None}
+        out = {"role": self.target, "max_session_seconds": final.max_session_seconds,
+               "limited_by": final.session.limited_by, "chained": final.chained,
+               "reason": final.session.reason}
+        if not final.max_session_known and final.edge is not None:
+            out["note"] = "MaxSessionDuration not in the snapshot (roles.json missing): 3600 s assumed"
+        return out
+
+    def to_json(self) -> dict:
+        out = {"hops": [h.to_json() for h in self.hops], "conditional": self.conditional,
+               "max_session_seconds": self.max_session_seconds, "limited_by": self.limited_by,
+               "nodes": list(self.nodes)}
+        if self.denied:
+            out["denied"] = True
+        if self.final is not None and not self.final.max_session_known:
+            out["max_session_note"] = "MaxSessionDuration not in the snapshot (roles.json missing): 3600 s assumed"
+        return out
+
+    def describe(self) -> list[str]:
+        """Human-readable lines: one per hop, then the session limit."""
+        g = self.tg.graph
+        lines = []
+        for i, h in enumerate(self.hops, 1):
+            cross = " (cross-account)" if h.cross_account else ""
+            lines.append(f"  {i}. {_label(g, h.source)} -> {_label(g, h.target)} via {_sts_action(h.action)}"
+                         f"{' by the service' if h.action == S.SERVICE_ASSUME else ''}{cross}")
+            if h.state == S.CONDITIONAL:
+                lines.append(f"     only if {requirement_text(h.requires)}")
+            elif h.state == S.DENIED:
+                lines.append(f"     DENIED: {h.edge.get(S.REASON, '')}")
+            if h.max_session_seconds is None:
+                lines.append(f"     session: {h.session.limited_by or 'n/a'} ({h.session.reason})")
+            elif h.chained:
+                lines.append(f"     session: at most {h.max_session_seconds} s - role chaining caps it at one hour "
+                             f"({ROLE_CHAINING_CAP_SECONDS} s)")
+            else:
+                lines.append(f"     session: at most {h.max_session_seconds} s ({h.session.limited_by})")
+            if not h.max_session_known:
+                lines.append("     note: MaxSessionDuration not in the snapshot (roles.json missing): 3600 s assumed")
+        return lines
+
+
+def _label(g, node: str) -> str:
+    return node
+
+
+def _best_key(g, u: str, v: str) -> str:
+    keys = g[u][v]
+    return min(keys, key=lambda k: (_RANK.get(keys[k].get(S.STATE), 3), k))
+
+
+# ---------------------------------------------------------------------- views
+def path_view(tg, include_denied: bool = False) -> nx.DiGraph:
+    """A DiGraph with the best usable edge per (caller, role) pair (cached on the TrustGraph)."""
+    cache = tg.__dict__.setdefault("_path_cache", {})
+    key = ("view", include_denied)
+    view = cache.get(key)
+    if view is None:
+        view = nx.DiGraph()
+        view.add_nodes_from(tg.graph.nodes)
+        best: dict[tuple[str, str], tuple[int, str]] = {}
+        for u, v, k, d in tg.graph.edges(keys=True, data=True):
+            r = _RANK.get(d.get(S.STATE), 3)
+            if r == 2 and not include_denied:
+                continue
+            cur = best.get((u, v))
+            if cur is None or (r, k) < cur:
+                best[(u, v)] = (r, k)
+        view.add_edges_from((u, v, {"key": k, "rank": r}) for (u, v), (r, k) in best.items())
+        cache[key] = view
+    return view
+
+
+def _check_node(tg, node: str, what: str) -> str:
+    if node in tg.graph:
+        return node
+    found = tg.node_for(node)
+    if found is None:
+        from explorer.errors import InputError
+        raise InputError(f"{what} {node!r} is not a node of the trust graph")
+    return found
+
+
+def _make(tg, view, nodes) -> RolePath:
+    return RolePath(tg, nodes, [view[u][v]["key"] for u, v in zip(nodes, nodes[1:])])
+
+
+def find_paths(tg, source: str, target: str, *, max_hops: int = DEFAULT_MAX_HOPS, k: int | None = None,
+               include_denied: bool = False, limit: int | None = None) -> list[RolePath]:
+    """All simple chains of at most max_hops from source to target (or the k shortest when k is given),
+    shortest first. `limit` caps the number of chains enumerated (None: no cap)."""
+    source = _check_node(tg, source, "source")
+    target = _check_node(tg, target, "target")
+    if source == target:
+        return []
+    view = path_view(tg, include_denied)
+    fwd = nx.single_source_shortest_path_length(view, source, cutoff=max_hops)
+    if target not in fwd:
+        return []
+    back = nx.single_source_shortest_path_length(view.reverse(copy=False), target, cutoff=max_hops)
+    keep = [n for n, d in fwd.items() if n in back and d + back[n] <= max_hops]
+    sub = view.subgraph(keep)
+    if k is not None:
+        out = []
+        for nodes in islice(nx.shortest_simple_paths(sub, source, target), k):
+            if len(nodes) - 1 > max_hops:
+                break
+            out.append(_make(tg, view, nodes))
+        return out
+    gen = nx.all_simple_paths(sub, source, target, cutoff=max_hops)
+    if limit is not None:
+        gen = islice(gen, limit)
+    paths = [_make(tg, view, nodes) for nodes in gen]
+    paths.sort(key=lambda p: (len(p), _non_allowed(view, p.nodes), p.nodes))
+    return paths
+
+
+def _non_allowed(view, nodes) -> int:
+    return sum(1 for u, v in zip(nodes, nodes[1:]) if view[u][v]["rank"] != 0)
+
+
+def reach_from(tg, source: str, max_hops: int | None = None, *, include_denied: bool = False) -> dict[str, RolePath]:
+    """Every role the source can become (a session of), with one shortest chain each."""
+    source = _check_node(tg, source, "source")
+    view = path_view(tg, include_denied)
+    found = nx.single_source_shortest_path(view, source, cutoff=max_hops)
+    return {n: _make(tg, view, nodes) for n, nodes in found.items() if n != source}
+
+
+def reach_to(tg, target: str, max_hops: int | None = None, *, include_denied: bool = False) -> dict[str, RolePath]:
+    """Everyone (users, roles, providers, services, foreign accounts) who can become the target, with one
+    shortest chain each."""
+    target = _check_node(tg, target, "target")
+    view = path_view(tg, include_denied)
+    found = nx.single_source_shortest_path(view.reverse(copy=False), target, cutoff=max_hops)
+    return {n: _make(tg, view, list(reversed(nodes))) for n, nodes in found.items() if n != target}
+
+
+def path_from_nodes(tg, nodes: list[str], *, include_denied: bool = True) -> RolePath:
+    """A RolePath along the given nodes (each consecutive pair must have an edge). Raises InputError naming the
+    first missing hop."""
+    from explorer.errors import InputError
+    resolved = [_check_node(tg, n, "path element") for n in nodes]
+    if len(resolved) < 2:
+        raise InputError("a path needs at least two principals (a caller and a role)")
+    keys = []
+    for u, v in zip(resolved, resolved[1:]):
+        if not tg.graph.has_edge(u, v):
+            raise InputError(f"no edge from {u} to {v}: the trust graph has no way for the first to assume the "
+                             "second")
+        key = _best_key(tg.graph, u, v)
+        if not include_denied and tg.graph[u][v][key].get(S.STATE) == S.DENIED:
+            raise InputError(f"the edge from {u} to {v} is denied: {tg.graph[u][v][key].get(S.REASON)}")
+        keys.append(key)
+    return RolePath(tg, resolved, keys)

@@ -1,0 +1,70 @@
+"""`paths SNAPSHOT --from ARN --to ARN [--max-hops N] [--k K] [--context KEY=VALUE ...] [--include-denied]
+[--json]`: every role chain from one principal to another (interfaces.md §3)."""
+from __future__ import annotations
+
+import sys
+
+from explorer.cli.common import add_context_argument, add_settings_argument, build_graph, print_json, resolve
+
+PATH_LIMIT = 1000  # chains printed at most (the JSON says when the list was cut)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("paths", help="every role chain from one principal to another",
+                              description="Every chain of role assumptions from --from to --to, shortest first, "
+                                          "with each hop's conditions and the session limits.")
+    p.add_argument("snapshot", help="snapshot folder or file")
+    p.add_argument("--from", dest="source", required=True, metavar="ARN", help="the starting principal (ARN or name)")
+    p.add_argument("--to", dest="target", required=True, metavar="ARN", help="the role to reach (ARN or name)")
+    p.add_argument("--max-hops", type=int, default=5, metavar="N", help="longest chain (default 5)")
+    p.add_argument("--k", type=int, default=None, metavar="K", help="only the K shortest chains")
+    p.add_argument("--include-denied", action="store_true",
+                   help="also use edges that the trust allows but another layer denies")
+    add_context_argument(p)
+    add_settings_argument(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from explorer.analysis.paths import find_paths
+    from explorer.errors import InputError
+    if args.max_hops < 1:
+        raise InputError("--max-hops must be at least 1")
+    if args.k is not None and args.k < 1:
+        raise InputError("--k must be at least 1")
+    tg = build_graph(args)
+    source = resolve(tg, args.source, "--from")
+    target = resolve(tg, args.target, "--to")
+    paths = find_paths(tg, source, target, max_hops=args.max_hops, k=args.k, include_denied=args.include_denied,
+                       limit=None if args.k else PATH_LIMIT + 1)
+    truncated = len(paths) > PATH_LIMIT
+    paths = paths[:PATH_LIMIT]
+    if args.json:
+        out = {"from": source, "to": target, "paths": [p.to_json() for p in paths],
+               "max_hops": args.max_hops, "context": tg.context.to_json()}
+        if truncated:
+            out["truncated"] = True
+        print_json(out)
+        return 0
+    write = sys.stdout.write
+    write(f"Chains from {source} to {target} (at most {args.max_hops} hops"
+          f"{', ' + str(args.k) + ' shortest' if args.k else ''}):\n")
+    if not paths:
+        write("  none\n")
+    for i, p in enumerate(paths, 1):
+        flag = " [conditional]" if p.conditional else ""
+        flag += " [includes a denied hop]" if p.denied else ""
+        write(f"\nChain {i}: {len(p)} hop{'s' if len(p) != 1 else ''}{flag}\n")
+        for line in p.describe():
+            write(line + "\n")
+        write(f"  longest final session: {_seconds(p.max_session_seconds)} (limited by {p.limited_by})\n")
+    if truncated:
+        write(f"\n(only the first {PATH_LIMIT} chains are shown)\n")
+    return 0
+
+
+def _seconds(value) -> str:
+    if value is None:
+        return "set by the service"
+    return f"{value} s ({value / 3600:g} h)"

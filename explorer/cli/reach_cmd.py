@@ -1,0 +1,68 @@
+"""`reach SNAPSHOT (--from ARN | --to ARN) [--max-hops N] [--context ...] [--json]`: everything a principal can
+become, or everyone who can become a role (interfaces.md §3)."""
+from __future__ import annotations
+
+import sys
+
+from explorer.cli.common import add_context_argument, add_settings_argument, build_graph, print_json, resolve
+from explorer.graph import schema as S
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("reach", help="everything a principal can become, or everyone who can become a role",
+                              description="With --from: every role the principal can obtain a session of. With "
+                                          "--to: every principal that can obtain a session of the role. One "
+                                          "shortest chain each.")
+    p.add_argument("snapshot", help="snapshot folder or file")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--from", dest="source", metavar="ARN", help="the starting principal (ARN or name)")
+    group.add_argument("--to", dest="target", metavar="ARN", help="the role (ARN or name)")
+    p.add_argument("--max-hops", type=int, default=None, metavar="N", help="longest chain (default: no limit)")
+    p.add_argument("--include-denied", action="store_true",
+                   help="also use edges that the trust allows but another layer denies")
+    add_context_argument(p)
+    add_settings_argument(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from explorer.analysis.paths import reach_from, reach_to
+    from explorer.errors import InputError
+    if args.max_hops is not None and args.max_hops < 1:
+        raise InputError("--max-hops must be at least 1")
+    tg = build_graph(args)
+    if args.source:
+        node = resolve(tg, args.source, "--from")
+        found = reach_from(tg, node, args.max_hops, include_denied=args.include_denied)
+        direction = "from"
+    else:
+        node = resolve(tg, args.target, "--to")
+        found = reach_to(tg, node, args.max_hops, include_denied=args.include_denied)
+        direction = "to"
+    g = tg.graph
+    items = sorted(found.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    if args.json:
+        out = {direction: node, "context": tg.context.to_json(), "reach": [
+            {"principal": n, "kind": g.nodes[n].get(S.KIND), "account": g.nodes[n].get(S.ACCOUNT_ID),
+             "hops": len(p), "conditional": p.conditional, "max_session_seconds": p.max_session_seconds
+             if direction == "from" else None, "path": p.to_json()} for n, p in items]}
+        if direction == "to":
+            for entry, (n, p) in zip(out["reach"], items):
+                entry["max_session_seconds"] = p.max_session_seconds
+        print_json(out)
+        return 0
+    write = sys.stdout.write
+    if direction == "from":
+        write(f"{node} can become {len(items)} role{'s' if len(items) != 1 else ''}:\n")
+    else:
+        write(f"{len(items)} principal{'s' if len(items) != 1 else ''} can become {node}:\n")
+    for n, p in items:
+        flag = " [conditional]" if p.conditional else ""
+        kind = g.nodes[n].get(S.KIND)
+        via = " -> ".join(p.nodes[1:-1]) if direction == "from" else " -> ".join(p.nodes[1:-1])
+        write(f"  {n} ({kind}), {len(p)} hop{'s' if len(p) != 1 else ''}{flag}"
+              f"{', via ' + via if via else ''}; final session at most "
+              f"{p.max_session_seconds if p.max_session_seconds is not None else 'service-set'} s"
+              f"{' (role chaining: one hour)' if p.chained else ''}\n")
+    return 0

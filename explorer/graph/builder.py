@@ -1,0 +1,687 @@
+"""Building the trust graph (docs/trust-graph.md): nodes from the snapshot, candidate edges from the indexes,
+each candidate decided once by the engine (explorer/graph/edges.py). `TrustGraph.with_context` re-decides the
+candidates from the same indexes and compiled policies (only those whose policies refer to a key that changed).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from explorer.graph import schema as S
+from explorer.graph.callers import (Caller, RequestContext, anyone_caller, foreign_account_caller, foreign_principal_caller,
+                                    provider_caller, role_caller, role_side_values, role_session_principal,
+                                    service_caller, user_caller)
+from explorer.graph.edges import (EdgeData, and_requirements, badges, caller_policies_requirement,
+                                  is_allowed, requirement_text)
+from explorer.graph.indexes import (IdentityIndex, TrustNames, WELL_KNOWN_WEB_IDENTITY, parse_entity,
+                                    parse_session, provider_account, read_trust)
+from explorer.graph.policies import PolicyCompiler, assume_resource_patterns
+from explorer.iam.context import Context
+from explorer.iam.decision import Decision, Requirement, Result
+from explorer.iam.request import Request
+from explorer.iam.settings import DEFAULT_SETTINGS, Settings
+from explorer.snapshot.model import Role, Snapshot
+
+_ASSUMED_CALLER_SIDE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "CallerSideAssumedToAllow", "Effect": "Allow",
+                   "Action": ["sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
+                              "sts:TagSession", "sts:SetSourceIdentity"],
+                   "Resource": "*"}]}
+_EXTRA_ACTIONS_KEYS = ("aws:tagkeys", "sts:sourceidentity")  # keys that make a hop need a second action
+
+
+@dataclass
+class RoleInfo:
+    role: Role
+    trust: object | None  # compiled trust policy
+    names: TrustNames
+    fixed: dict
+    defaults: dict
+    keys: frozenset  # condition keys of the trust policy
+    rcps: list | None  # compiled RCP levels of the role's account (None: not in an organization)
+    rcp_keys: frozenset = frozenset()
+
+
+@dataclass
+class Candidate:
+    caller: str  # node id
+    role: str  # role ARN
+    action: str  # STS action of the request
+    key: str  # edge key (ACTION, or SERVICE_ASSUME)
+    via: set = field(default_factory=set)
+    principal: object | None = None  # Principal override (a trust naming an exact session ARN)
+    keys: frozenset | None = None  # condition keys its policies refer to (for incremental re-evaluation)
+
+
+def _lower_dict(values: dict) -> dict:
+    return {k.lower(): v for k, v in values.items()}
+
+
+class TrustGraph:
+    """The trust graph of a snapshot under one context. See explorer/graph/__init__.py for the contract."""
+
+    def __init__(self, snapshot: Snapshot, context: Context, settings: Settings):
+        self.snapshot = snapshot
+        self.context = context
+        self.settings = settings
+        self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.callers: dict[str, Caller] = {}
+        self.roles: dict[str, RoleInfo] = {}
+        self.candidates: dict[tuple[str, str, str], Candidate] = {}
+        self.compiler: PolicyCompiler | None = None
+        self.notes: list[str] = []  # graph-wide remarks (missing policies, ...)
+        self.timings: dict[str, float] = {}
+        self._results: dict[tuple[str, str, str], EdgeData | None] = {}
+        self._names: dict[str, list[str]] = {}
+        self._scps: dict[str, list | None] = {}
+        self._scp_keys: dict[str, frozenset] = {}
+        self._rcps: dict[str, tuple[list | None, frozenset]] = {}
+        self._delegations: dict[str, object] = {}
+        self._assumed_caller_side = None
+        self._tag_keys: tuple[set, set] = (set(), set())
+        self._analyst: dict = {}
+        self._unique_ids: dict[str, str] = {}
+        self._path_cache: dict = {}
+
+    # ------------------------------------------------------------------ public API
+    def with_context(self, context: Context, progress=None) -> "TrustGraph":
+        """The same graph re-decided under another context, reusing the indexes and compiled policies."""
+        new = TrustGraph.__new__(TrustGraph)
+        new.__dict__.update(self.__dict__)
+        new.context = context
+        new._analyst = _lower_dict(dict(context.items()))
+        new._path_cache = {}
+        changed = _changed_keys(self._analyst, new._analyst)
+        new.graph = nx.MultiDiGraph()
+        new.graph.add_nodes_from(self.graph.nodes(data=True))
+        new.graph.graph.update(self.graph.graph)
+        new._results = {}
+        t0 = time.perf_counter()
+        redo_all = any(k in changed or any(c.startswith("aws:requesttag/") for c in changed)
+                       for k in _EXTRA_ACTIONS_KEYS)
+        total = len(self.candidates)
+        reevaluated = 0
+        for i, (ck, cand) in enumerate(self.candidates.items()):
+            if redo_all or (changed and not changed.isdisjoint(new._candidate_keys(cand))):
+                data = new._decide(cand)
+                reevaluated += 1
+            else:
+                data = self._results.get(ck)
+            new._results[ck] = data
+            if data is not None:
+                put_edge(new.graph, cand.caller, cand.role, cand.key, data)
+            if progress and i % 2000 == 0:
+                progress(i, total, "re-evaluating edges")
+        new.timings = {**self.timings, "reevaluate": time.perf_counter() - t0, "reevaluated": reevaluated}
+        if progress:
+            progress(total, total, "done")
+        return new
+
+    def node_for(self, arn_or_name: str) -> str | None:
+        """The node id for an ARN, an assumed-role session ARN, a unique id, an account id, a service or a
+        user/role name (None when unknown or ambiguous)."""
+        if not isinstance(arn_or_name, str) or not arn_or_name.strip():
+            return None
+        text = arn_or_name.strip()
+        if text in self.graph:
+            return text
+        if text.lower() in ("anyone", "*") and S.ANYONE_ID in self.graph:
+            return S.ANYONE_ID
+        sess = parse_session(text)
+        if sess:
+            acct = self.snapshot.accounts.get(sess[0])
+            for role in (acct.roles.values() if acct is not None else ()):
+                if role.name == sess[1]:
+                    return role.arn
+            foreign = f"arn:aws:iam::{sess[0]}:role/{sess[1]}"
+            return foreign if foreign in self.graph else None
+        if text.isdigit() and len(text) == 12:
+            acct = f"arn:aws:iam::{text}:root"
+            return acct if acct in self.graph else None
+        entity = self.snapshot.by_unique_id(text)
+        if entity is not None and entity.arn in self.graph:
+            return entity.arn
+        hits = self._names.get(text) or self._names.get(text.lower())
+        if hits and len(hits) == 1:
+            return hits[0]
+        return None
+
+    def explain_hop(self, caller: str, role: str) -> dict:
+        """The engine's answer for `caller` assuming `role` whether or not the graph has an edge (analysts ask why
+        an expected edge is missing): {"state": allowed|conditional|denied|None, "decision", "trust_decision",
+        "identity_decision", "reason"}. state None: no edge (the role side does not trust the caller)."""
+        if caller not in self.callers or role not in self.roles:
+            raise KeyError(f"{caller} -> {role}: not a caller and a role of the snapshot")
+        g = self.graph
+        if g.has_edge(caller, role):
+            keys = g[caller][role]
+            key = min(keys, key=lambda k: {S.ALLOWED: 0, S.CONDITIONAL: 1}.get(keys[k][S.STATE], 2))
+            d = keys[key]
+            return {"state": d[S.STATE], "action": key, "decision": d[S.DECISION],
+                    "trust_decision": d[S.TRUST_DECISION], "identity_decision": d[S.IDENTITY_DECISION],
+                    "reason": d[S.REASON], "requires": d[S.REQUIRES]}
+        c = self.callers[caller]
+        action = {S.SAML_PROVIDER: S.ASSUME_ROLE_SAML, S.OIDC_PROVIDER: S.ASSUME_ROLE_WEB_IDENTITY}.get(
+            c.kind, S.ASSUME_ROLE)
+        key = S.SERVICE_ASSUME if c.kind == S.SERVICE else action
+        cand = Candidate(caller, role, action, key, {"explain"})
+        info = self.roles[role]
+        from explorer.iam import evaluate
+        ctx = self.request_context(c, role)
+        full = evaluate(self._request(cand, c, info, ctx, action, side="full"))
+        trust = self._side(cand, c, info, ctx, S.TRUST_DECISION)
+        ident = self._side(cand, c, info, ctx, S.IDENTITY_DECISION)
+        return {"state": None, "action": key, "decision": full, "trust_decision": trust,
+                "identity_decision": ident, "requires": (),
+                "reason": f"no edge: the role side does not allow this caller ({trust.reason})"
+                if not is_allowed(trust) else f"no edge: {full.reason}"}
+
+    def nodes_named(self, name: str) -> list[str]:
+        return list(self._names.get(name) or self._names.get(name.lower()) or [])
+
+    def caller(self, node: str) -> Caller | None:
+        return self.callers.get(node)
+
+    def role_info(self, role_arn: str) -> RoleInfo | None:
+        return self.roles.get(role_arn)
+
+    def scps_for(self, account_id: str | None):
+        return self._scp_levels(account_id)
+
+    def rcps_for(self, account_id: str | None):
+        return self._rcp_levels(account_id)[0]
+
+    def request_context(self, caller: Caller, role_arn: str | None = None) -> Context:
+        """The context of a request by `caller` on `role_arn`: derived keys + the analyst's context."""
+        info = self.roles.get(role_arn) if role_arn else None
+        values = dict(caller.defaults)
+        if info is not None:
+            values.update(info.defaults)
+        values.update(self._analyst)
+        values.update(caller.fixed)
+        if info is not None:
+            values.update(info.fixed)
+        unknown = caller.unknown.difference(self._analyst) if caller.unknown else frozenset()
+        return RequestContext(values, closed=self.context.closed, unknown=unknown)
+
+    def edges_out(self, node: str):
+        return self.graph.out_edges(node, keys=True, data=True)
+
+    def edges_in(self, node: str):
+        return self.graph.in_edges(node, keys=True, data=True)
+
+    def stats(self) -> dict:
+        states = {s: 0 for s in S.EDGE_STATES}
+        for _, _, d in self.graph.edges(data=True):
+            states[d[S.STATE]] = states.get(d[S.STATE], 0) + 1
+        return {"nodes": self.graph.number_of_nodes(), "edges": self.graph.number_of_edges(),
+                "candidates": len(self.candidates), **states}
+
+    # ------------------------------------------------------------------ org policies
+    def _scp_levels(self, account_id: str | None):
+        if account_id is None:
+            return None
+        if account_id not in self._scps:
+            org = self.snapshot.organization
+            if org is None or not org.contains(account_id):
+                self._scps[account_id] = None
+                self._scp_keys[account_id] = frozenset()
+            else:
+                levels, keys = [], set()
+                for level in org.scp_levels(account_id):
+                    pols = []
+                    for p in level:
+                        if p.document is not None:
+                            pols.append(self.compiler.compile(p.document, name=f"SCP {p.name}", kind="scp",
+                                                              source=p.source))
+                            keys |= self.compiler.keys_of(p.document)
+                    levels.append(pols)
+                self._scps[account_id] = levels
+                self._scp_keys[account_id] = frozenset(keys)
+        return self._scps[account_id]
+
+    def _rcp_levels(self, account_id: str | None):
+        if account_id is None:
+            return None, frozenset()
+        if account_id not in self._rcps:
+            org = self.snapshot.organization
+            if org is None or not org.contains(account_id):
+                self._rcps[account_id] = (None, frozenset())
+            else:
+                levels, keys = [], set()
+                for level in org.rcp_levels(account_id):
+                    pols = []
+                    for p in level:
+                        if p.document is not None:
+                            pols.append(self.compiler.compile(p.document, name=f"RCP {p.name}", kind="rcp",
+                                                              source=p.source))
+                            keys |= self.compiler.keys_of(p.document)
+                    levels.append(pols)
+                self._rcps[account_id] = (levels, frozenset(keys))
+        return self._rcps[account_id]
+
+    def _is_mgmt(self, account_id: str | None) -> bool:
+        org = self.snapshot.organization
+        return bool(org and account_id and org.is_management(account_id))
+
+    # ------------------------------------------------------------------ deciding
+    def _candidate_keys(self, cand: Candidate) -> frozenset:
+        if cand.keys is None:
+            caller = self.callers[cand.caller]
+            info = self.roles[cand.role]
+            keys = set(info.keys) | set(info.rcp_keys)
+            pol = caller.policies
+            if pol is not None:
+                for doc in pol.documents:
+                    keys |= self.compiler.keys_of(doc)
+                keys |= self.compiler.keys_of(pol.boundary_document)
+            self._scp_levels(caller.account_id)
+            keys |= self._scp_keys.get(caller.account_id, frozenset())
+            cand.keys = frozenset(keys)
+        return cand.keys
+
+    def _request(self, cand: Candidate, caller: Caller, info: RoleInfo, ctx: Context, action: str, *,
+                 side: str) -> Request:
+        """side: "full"; "trust": the role side (trust policy + RCPs) with the caller's side assumed to allow;
+        "trust-policy": the trust policy alone (caller side assumed, no RCPs); "identity": the caller's side with
+        the trust reduced to a delegation to the caller's account."""
+        principal = cand.principal or caller.principal
+        identity, boundary, scps, rcps, trust = (), None, None, None, info.trust
+        if side in ("full", "identity") and caller.policies is not None:
+            identity = caller.policies.identity
+            boundary = caller.policies.boundary
+            scps = self._scp_levels(caller.account_id)
+        if side in ("full", "trust"):
+            rcps = self._rcp_levels(info.role.account_id)[0]
+        if side in ("trust", "trust-policy") and caller.identity_side:
+            identity = (self._assumed_caller_side,)
+        if side == "full" and caller.foreign:
+            identity = (self._assumed_caller_side,)
+        if side == "identity":
+            trust = self._delegation(caller.account_id or "")
+        return Request(principal=principal, action=action, resource=info.role.arn, context=ctx,
+                       resource_account=info.role.account_id, identity_policies=identity,
+                       permissions_boundary=boundary, session_policy=None, scps=scps, rcps=rcps,
+                       resource_policy=trust,
+                       principal_is_management_account=self._is_mgmt(caller.account_id),
+                       resource_is_management_account=self._is_mgmt(info.role.account_id),
+                       settings=self.settings, unique_ids=self._unique_ids)
+
+    def _delegation(self, account_id: str):
+        pol = self._delegations.get(account_id)
+        if pol is None:
+            doc = {"Version": "2012-10-17",
+                   "Statement": [{"Sid": "DelegateToCallerAccount", "Effect": "Allow",
+                                  "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                                  "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]}
+            from explorer.iam import compile_policy
+            pol = compile_policy(doc, name="(caller side only: a trust that delegates to the caller's account)",
+                                 kind="trust")
+            self._delegations[account_id] = pol
+        return pol
+
+    def _decide(self, cand: Candidate) -> EdgeData | None:
+        from explorer.iam import evaluate
+        caller = self.callers[cand.caller]
+        info = self.roles[cand.role]
+        ctx = self.request_context(caller, cand.role)
+        full = evaluate(self._request(cand, caller, info, ctx, cand.action, side="full"))
+        requires = tuple(tuple(alt) for alt in full.requirements)
+        notes: list[str] = []
+        if is_allowed(full):
+            if caller.foreign:
+                requires = and_requirements(requires, ((caller_policies_requirement(caller.account_id),),))
+                notes.append(f"the caller's own policies in account {caller.account_id or '(any)'} are not in "
+                             "the snapshot: the edge assumes they allow sts:AssumeRole on this role")
+            state = S.CONDITIONAL if requires else S.ALLOWED
+            if requires and tuple(tuple(a) for a in full.requirements) != requires:
+                import dataclasses
+                full = dataclasses.replace(full, requirements=requires)
+            reason = (f"allowed: {full.reason}" if state == S.ALLOWED
+                      else f"allowed if {requirement_text(requires)}: {full.reason}")
+        else:
+            # Does the trust policy itself allow this caller (RCPs and the caller's side set aside)? If not, the
+            # candidate is no edge; if it does, the edge is kept as "trusted but not permitted".
+            named = evaluate(self._request(cand, caller, info, ctx, cand.action, side="trust-policy"))
+            if not is_allowed(named):
+                return None
+            trust = full if (caller.foreign or not caller.identity_side) else None
+            state = S.DENIED
+            requires = ()
+            reason = f"trusted but not permitted: {full.reason}"
+        caller_acct = caller.account_id
+        cross = bool(caller_acct) and caller_acct != info.role.account_id
+        if caller.kind in (S.SAML_PROVIDER, S.OIDC_PROVIDER):
+            cross = bool(caller_acct) and caller_acct != info.role.account_id
+        data = EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: requires, S.CROSS_ACCOUNT: cross,
+                         S.DECISION: full, S.REASON: reason, S.BADGES: badges(requires),
+                         S.VIA: tuple(sorted(cand.via)), S.NOTES: notes})
+        if state == S.DENIED and trust is not None:
+            data[S.TRUST_DECISION] = trust
+        elif not caller.identity_side or caller.foreign:
+            data[S.TRUST_DECISION] = full
+        if not caller.identity_side or caller.foreign:
+            data[S.IDENTITY_DECISION] = None
+        data.set_lazy(lambda key, c=cand, k=caller, i=info, x=ctx: self._side(c, k, i, x, key))
+        return data
+
+    def _side(self, cand, caller, info, ctx, key):
+        from explorer.iam import evaluate
+        if key == S.TRUST_DECISION:
+            return evaluate(self._request(cand, caller, info, ctx, cand.action, side="trust"))
+        if not caller.identity_side or caller.foreign:
+            return None
+        return evaluate(self._request(cand, caller, info, ctx, cand.action, side="identity"))
+
+
+def put_edge(g: nx.MultiDiGraph, u: str, v: str, key: str, data: dict) -> None:
+    """Add an edge whose attribute dict is `data` itself (an EdgeData with lazily computed explanations)."""
+    g.add_edge(u, v, key=key)
+    g._succ[u][v][key] = data  # the key dict is shared by _succ[u][v] and _pred[v][u]
+
+
+def _changed_keys(old: dict, new: dict) -> set[str]:
+    keys = set(old) | set(new)
+    return {k for k in keys if old.get(k, _MISSING) != new.get(k, _MISSING)}
+
+
+_MISSING = object()
+
+
+# ---------------------------------------------------------------------- building
+def build_trust_graph(snapshot: Snapshot, context: Context | None = None, settings: Settings | None = None,
+                      progress=None) -> TrustGraph:
+    """Build the trust graph of a snapshot (see explorer/graph/__init__.py)."""
+    from explorer.iam import compile_policy
+    context = context if context is not None else Context(closed=False)
+    settings = settings or DEFAULT_SETTINGS
+    tg = TrustGraph(snapshot, context, settings)
+    tg._analyst = _lower_dict(dict(context.items()))
+    tg.compiler = PolicyCompiler()
+    for acct in snapshot.accounts.values():
+        tg._unique_ids.update({u.user_id: u.arn for u in acct.users.values() if u.user_id})
+        tg._unique_ids.update({r.role_id: r.arn for r in acct.roles.values() if r.role_id})
+    tg._assumed_caller_side = compile_policy(
+        _ASSUMED_CALLER_SIDE, name="(caller side assumed to allow: evaluating the role side only)",
+        kind="identity")
+    t0 = time.perf_counter()
+    report = progress or (lambda done, total, message: None)
+    g = tg.graph
+    g.graph["snapshot"] = snapshot.name
+    users = list(snapshot.users())
+    roles = list(snapshot.roles())
+    total_steps = len(users) + len(roles)
+    report(0, total_steps, "indexing principals")
+
+    tag_keys_p, tag_keys_r = _referenced_tag_keys(snapshot)
+    tg._tag_keys = (tag_keys_p, tag_keys_r)
+    org = snapshot.organization
+
+    # -- account nodes
+    for acct in snapshot.accounts.values():
+        g.add_node(f"arn:aws:iam::{acct.id}:root", **{S.KIND: S.ACCOUNT, S.LABEL: snapshot.account_name(acct.id),
+                                                      S.ACCOUNT_ID: acct.id, S.ARN: f"arn:aws:iam::{acct.id}:root",
+                                                      S.IN_ORG: snapshot.in_organization(acct.id),
+                                                      S.FOREIGN: False})
+    # -- principals: nodes, compiled policies, identity index
+    ident = IdentityIndex()
+    done = 0
+    for user in users:
+        pols = tg.compiler.principal_policies(snapshot, user)
+        caller = user_caller(snapshot, user, pols, tag_keys_p)
+        tg.callers[user.arn] = caller
+        g.add_node(user.arn, **{S.KIND: S.USER, S.LABEL: user.name, S.ACCOUNT_ID: user.account_id, S.ARN: user.arn,
+                                S.TAGS: dict(user.tags), S.UNIQUE_ID: user.user_id, S.FOREIGN: False,
+                                S.IN_ORG: snapshot.in_organization(user.account_id), S.NOTES: list(pols.missing)})
+        ident.add(user.arn, user.account_id, [p for d in pols.documents for p in assume_resource_patterns(d)])
+        _name(tg, user.name, user.arn)
+        done += 1
+        if done % 2000 == 0:
+            report(done, total_steps, "indexing principals")
+    for role in roles:
+        pols = tg.compiler.principal_policies(snapshot, role)
+        caller = role_caller(snapshot, role, pols, tag_keys_p, settings)
+        tg.callers[role.arn] = caller
+        names = read_trust(role.trust_policy)
+        trust = None
+        if role.trust_policy is not None:
+            trust = tg.compiler.compile(role.trust_policy, name=f"trust policy of {role.name}", kind="trust",
+                                        source=role.source)
+            names.notes.extend(getattr(trust, "problems", []) or [])
+        fixed, defaults = role_side_values(snapshot, role, tag_keys_r)
+        rcps, rcp_keys = tg._rcp_levels(role.account_id)
+        tg.roles[role.arn] = RoleInfo(role, trust, names, _lower_dict(fixed), _lower_dict(defaults),
+                                      tg.compiler.keys_of(role.trust_policy), rcps, rcp_keys)
+        g.add_node(role.arn, **{S.KIND: S.SERVICE_LINKED_ROLE if role.is_service_linked else S.ROLE,
+                                S.LABEL: role.name, S.ACCOUNT_ID: role.account_id, S.ARN: role.arn,
+                                S.TAGS: dict(role.tags), S.UNIQUE_ID: role.role_id, S.FOREIGN: False,
+                                S.MAX_SESSION: role.max_session_duration,
+                                S.MAX_SESSION_KNOWN: role.max_session_duration_known,
+                                S.IN_ORG: snapshot.in_organization(role.account_id),
+                                S.TRUST_PRINCIPALS: names.describe(),
+                                S.NOTES: list(pols.missing)})
+        ident.add(role.arn, role.account_id, [p for d in pols.documents for p in assume_resource_patterns(d)])
+        _name(tg, role.name, role.arn)
+        done += 1
+        if done % 2000 == 0:
+            report(done, total_steps, "indexing principals")
+    for c in tg.callers.values():
+        c.fixed = _lower_dict(c.fixed)
+        c.defaults = _lower_dict(c.defaults)
+    # -- providers of the snapshot
+    for acct in snapshot.accounts.values():
+        for prov in acct.saml_providers.values():
+            _provider_node(tg, prov.arn, S.SAML_PROVIDER, acct.id, False)
+        for prov in acct.oidc_providers.values():
+            _provider_node(tg, prov.arn, S.OIDC_PROVIDER, acct.id, False, label=prov.url or None)
+    tg.timings["index"] = time.perf_counter() - t0
+
+    # -- candidates from what each trust names
+    t1 = time.perf_counter()
+    for n, (role_arn, info) in enumerate(tg.roles.items()):
+        _role_candidates(tg, info, ident)
+        if n % 2000 == 0:
+            report(len(users) + n, total_steps, "finding candidate edges")
+    tg.timings["candidates"] = time.perf_counter() - t1
+
+    # -- decide every candidate once
+    t2 = time.perf_counter()
+    total = len(tg.candidates)
+    for i, (ck, cand) in enumerate(tg.candidates.items()):
+        data = tg._decide(cand)
+        tg._results[ck] = data
+        if data is not None:
+            put_edge(g, cand.caller, cand.role, cand.key, data)
+        if i % 2000 == 0:
+            report(i, total, "deciding edges")
+    tg.timings["decide"] = time.perf_counter() - t2
+    tg.timings["build"] = time.perf_counter() - t0
+    report(total, total, "done")
+    return tg
+
+
+def _name(tg: TrustGraph, name: str, node: str) -> None:
+    tg._names.setdefault(name, []).append(node)
+    if name.lower() != name:
+        tg._names.setdefault(name.lower(), []).append(node)
+
+
+def _provider_node(tg: TrustGraph, pid: str, kind: str, account: str | None, foreign: bool, label=None) -> str:
+    if pid not in tg.graph:
+        if label is None:
+            label = pid.split("/", 1)[1] if "/" in pid and pid.startswith("arn:") else pid
+        tg.graph.add_node(pid, **{S.KIND: kind, S.LABEL: label, S.ACCOUNT_ID: account, S.ARN: pid,
+                                  S.FOREIGN: foreign, S.NOTES: []})
+        c = provider_caller(pid, kind)
+        c.account_id = account
+        c.fixed = _lower_dict(c.fixed)
+        tg.callers[pid] = c
+        _name(tg, label, pid)
+    return pid
+
+
+def _add_candidate(tg: TrustGraph, caller: str, role: str, action: str, key: str, via: str, principal=None):
+    ck = (caller, role, key)
+    cand = tg.candidates.get(ck)
+    if cand is None:
+        cand = tg.candidates[ck] = Candidate(caller, role, action, key)
+    cand.via.add(via)
+    if principal is not None and cand.principal is None:
+        cand.principal = principal
+
+
+def _foreign_account_node(tg: TrustGraph, account: str) -> str:
+    node = f"arn:aws:iam::{account}:root"
+    if node not in tg.graph:
+        snap = tg.snapshot
+        tg.graph.add_node(node, **{S.KIND: S.FOREIGN_ACCOUNT, S.LABEL: snap.account_name(account),
+                                   S.ACCOUNT_ID: account, S.ARN: node, S.IN_ORG: snap.in_organization(account),
+                                   S.FOREIGN: True, S.NOTES: ["account outside the snapshot: the policies of its "
+                                                              "principals are not known"]})
+        c = foreign_account_caller(snap, account)
+        c.fixed, c.defaults = _lower_dict(c.fixed), _lower_dict(c.defaults)
+        tg.callers[node] = c
+    return node
+
+
+def _foreign_principal_node(tg: TrustGraph, arn: str, account: str, kind: str) -> str:
+    if arn not in tg.graph:
+        snap = tg.snapshot
+        tg.graph.add_node(arn, **{S.KIND: kind, S.LABEL: arn.split("/")[-1], S.ACCOUNT_ID: account, S.ARN: arn,
+                                  S.IN_ORG: snap.in_organization(account), S.FOREIGN: True,
+                                  S.NOTES: [f"principal of account {account}, outside the snapshot: its own "
+                                            "policies are not known"]})
+        c = foreign_principal_caller(snap, arn, account, kind)
+        c.fixed, c.defaults = _lower_dict(c.fixed), _lower_dict(c.defaults)
+        tg.callers[arn] = c
+        _name(tg, arn.split("/")[-1], arn)
+    return arn
+
+
+def _role_candidates(tg: TrustGraph, info: RoleInfo, ident: IdentityIndex) -> None:
+    snap = tg.snapshot
+    role = info.role
+    names = info.names
+    g = tg.graph
+    notes = g.nodes[role.arn][S.NOTES]
+    notes.extend(names.notes)
+    if info.trust is None:
+        return
+    AR = S.ASSUME_ROLE
+    # named user / role ARNs
+    for arn in names.arns:
+        ent = parse_entity(arn)
+        acct, kind, _ = ent
+        if arn in tg.callers:
+            _add_candidate(tg, arn, role.arn, AR, AR, "arn")  # naming its own ARN is how a role trusts itself
+        elif acct in snap.accounts:
+            notes.append(f"the trust names {arn}, which is not in the snapshot (deleted? AWS shows a unique id "
+                         "for a deleted principal)")
+        else:
+            node = _foreign_principal_node(tg, arn, acct, S.ROLE if kind == "role" else S.USER)
+            _add_candidate(tg, node, role.arn, AR, AR, "arn")
+    # exact session ARNs
+    for sarn in names.sessions:
+        acct, rname, _ = parse_session(sarn)
+        if acct in snap.accounts:
+            target = next((r for r in snap.accounts[acct].roles.values() if r.name == rname), None)
+            if target is None:
+                notes.append(f"the trust names the session {sarn} of a role that is not in the snapshot")
+                continue
+            _add_candidate(tg, target.arn, role.arn, AR, AR, "session",
+                           principal=role_session_principal(target, sarn))
+        else:
+            rarn = f"arn:aws:iam::{acct}:role/{rname}"
+            node = _foreign_principal_node(tg, rarn, acct, S.ROLE)
+            _add_candidate(tg, node, role.arn, AR, AR, "session")
+    # unique ids
+    for uid in names.unique_ids:
+        ent = snap.by_unique_id(uid)
+        if ent is None:
+            notes.append(f"dangling unique-ID principal {uid}: no user or role of the snapshot has this id (the "
+                         "entity was deleted or recreated); it matches nothing (M4)")
+            continue
+        _add_candidate(tg, ent.arn, role.arn, AR, AR, "unique-id")
+    # accounts
+    for acct in names.accounts:
+        if acct in snap.accounts:
+            for pid in ident.candidates(role.arn, role.account_id, acct):
+                _add_candidate(tg, pid, role.arn, AR, AR, "account")
+        else:
+            node = _foreign_account_node(tg, acct)
+            _add_candidate(tg, node, role.arn, AR, AR, "account")
+    # public
+    if names.public:
+        same = snap.accounts.get(role.account_id)
+        if same is not None:
+            for pid in list(same.users) + list(same.roles):
+                _add_candidate(tg, pid, role.arn, AR, AR, "public")
+        for pid in ident.candidates(role.arn, role.account_id, None):
+            _add_candidate(tg, pid, role.arn, AR, AR, "public")
+        if S.ANYONE_ID not in g:
+            g.add_node(S.ANYONE_ID, **{S.KIND: S.ANYONE, S.LABEL: "anyone", S.ACCOUNT_ID: None, S.ARN: "*",
+                                       S.FOREIGN: True, S.NOTES: ["any principal of any AWS account outside the "
+                                                                  "snapshot (public trust)"]})
+            c = anyone_caller()
+            c.fixed = _lower_dict(c.fixed)
+            tg.callers[S.ANYONE_ID] = c
+        _add_candidate(tg, S.ANYONE_ID, role.arn, AR, AR, "public")
+    # services
+    for svc in names.services:
+        if svc not in g:
+            g.add_node(svc, **{S.KIND: S.SERVICE, S.LABEL: svc, S.ACCOUNT_ID: None, S.ARN: svc, S.FOREIGN: False,
+                               S.NOTES: []})
+            c = service_caller(svc)
+            c.fixed = _lower_dict(c.fixed)
+            tg.callers[svc] = c
+            _name(tg, svc, svc)
+        _add_candidate(tg, svc, role.arn, AR, S.SERVICE_ASSUME, "service")
+    # federated
+    for arn in names.saml:
+        acct = provider_account(arn)
+        _provider_node(tg, arn, S.SAML_PROVIDER, acct, acct not in snap.accounts)
+        _add_candidate(tg, arn, role.arn, S.ASSUME_ROLE_SAML, S.ASSUME_ROLE_SAML, "federated")
+    for pid in names.oidc:
+        acct = provider_account(pid)
+        foreign = acct is not None and acct not in snap.accounts
+        _provider_node(tg, pid, S.OIDC_PROVIDER, acct, foreign)
+        if acct is None and pid not in WELL_KNOWN_WEB_IDENTITY:
+            g.nodes[pid][S.NOTES].append("not a provider ARN nor a well-known web identity provider")
+        _add_candidate(tg, pid, role.arn, S.ASSUME_ROLE_WEB_IDENTITY, S.ASSUME_ROLE_WEB_IDENTITY, "federated")
+    # legacy self trust (T5): the role's own sessions are candidates
+    if tg.settings.legacy_self_trust:
+        _add_candidate(tg, role.arn, role.arn, AR, AR, "self")
+
+
+def _referenced_tag_keys(snapshot: Snapshot) -> tuple[set[str], set[str]]:
+    """Principal-tag and resource-tag keys (lower-case) that some policy of the snapshot refers to."""
+    from explorer.graph.policies import condition_keys
+    seen: set[int] = set()
+    ptags: set[str] = set()
+    rtags: set[str] = set()
+
+    def scan(doc):
+        if doc is None or id(doc) in seen:
+            return
+        seen.add(id(doc))
+        for k in condition_keys(doc):
+            if k.startswith("aws:principaltag/"):
+                ptags.add(k[len("aws:principaltag/"):])
+            elif k.startswith("aws:resourcetag/") or k.startswith("iam:resourcetag/"):
+                rtags.add(k.split("/", 1)[1])
+
+    for acct in snapshot.accounts.values():
+        for p in list(acct.users.values()) + list(acct.roles.values()) + list(acct.groups.values()):
+            for ref in list(p.inline_policies) + list(p.attached_policies):
+                scan(ref.document)
+            b = getattr(p, "permissions_boundary", None)
+            if b is not None:
+                scan(b.document)
+            scan(getattr(p, "trust_policy", None))
+    if snapshot.organization:
+        for p in snapshot.organization.policies:
+            scan(p.document)
+    return ptags, rtags

@@ -1,0 +1,581 @@
+"""The decision procedure (spec §4, §5, §6, §8, §11 and the reference algorithm of §12).
+
+    evaluate(request) -> Decision
+
+Every statement evaluates to a formula (see `formula`): TRUE / FALSE when the context decides it, else the
+requirements on unknown keys under which it matches. The layers combine exactly as §12 says:
+
+    allowed = NOT(any applicable Deny)                          E2.1 (explicit deny first)
+              AND every gate                                    O2 SCP levels, T6 who may call, T9 parameters
+              AND (one of the allow paths)                      E4 / X1-X3 / T2-T3 / E3 / P2
+
+where the allow paths are, for a same-account request,
+    direct resource grant                                       E4 (+ T2 boundary exception for a trusted user)
+    entity resource grant  AND boundary AND session             E4, E5
+    [account resource grant, where the resource must allow] AND identity AND boundary AND session
+and for a cross-account request (X1, X2, T3)
+    any resource grant AND identity AND boundary AND session.
+RCPs only deny (RCPFullAWSAccess is implicit at every level, O6). Service principals, identity providers and
+anonymous callers have no identity side: only the resource (trust) policy can grant (T7, T8).
+"""
+from __future__ import annotations
+
+from explorer.iam import formula as F
+from explorer.iam.actions import service_prefix
+from explorer.iam.arns import account_of, parse_arn, service_of
+from explorer.iam.conditions import evaluate_conditions
+from explorer.iam.context import UNKNOWN
+from explorer.iam.decision import (BOUNDARY, IDENTITY, RCP, RESOURCE, SCP, SESSION, SESSION_RULES, TRUST,
+                                   Decision, LayerResult, MatchedStatement, Requirement, Result)
+from explorer.iam.policy import Policy, compile_policy
+from explorer.iam.principal import (ANONYMOUS, FEDERATED_PROVIDER, FEDERATED_USER, IAM_USER, IAM_USER_STS,
+                                    ROLE_SESSION, ROOT, SERVICE, Principal)
+from explorer.iam.principals import ACCOUNT, DIRECT, ENTITY, match_principal, role_key
+from explorer.iam.request import Request
+from explorer.iam.service_data import (rcp_exempt, rcp_services, resource_side_allow_services, scp_exempt)
+from explorer.iam.settings import MFA_NEVER
+
+ASSUME_ROLE_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity")
+MFA_KEY = "aws:multifactorauthpresent"
+_MISSING = object()
+_MAX_REQUIREMENT_ALTERNATIVES = 32
+
+
+# ---------------------------------------------------------------------------------------------------------
+# context lookup: the request's context plus the keys AWS derives from the principal (R3, K7)
+# ---------------------------------------------------------------------------------------------------------
+def _name_of(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def derived_context(principal: Principal, resource_account: str | None) -> dict:
+    """Context keys AWS fills from the principal itself (lower-case key -> tuple of values)."""
+    d: dict = {}
+    kind = principal.kind
+    acct = principal.account_id
+    if kind == ANONYMOUS:
+        d["aws:principalaccount"] = ("anonymous",)
+        d["aws:principaltype"] = ("Anonymous",)
+    elif kind in (ROOT, IAM_USER, IAM_USER_STS, ROLE_SESSION, FEDERATED_USER):
+        d["aws:principalarn"] = (principal.principal_arn,)
+        if acct:
+            d["aws:principalaccount"] = (acct,)
+        d["aws:principaltype"] = ({ROOT: "Account", IAM_USER: "User", IAM_USER_STS: "User",
+                                   ROLE_SESSION: "AssumedRole", FEDERATED_USER: "FederatedUser"}[kind],)
+        if kind in (IAM_USER, IAM_USER_STS):
+            d["aws:username"] = (_name_of(principal.arn),)
+            if principal.unique_id:
+                d["aws:userid"] = (principal.unique_id,)
+        elif kind == ROLE_SESSION and principal.unique_id:
+            d["aws:userid"] = (f"{principal.unique_id}:{_name_of(principal.arn)}",)
+        elif kind == ROOT and acct:
+            d["aws:userid"] = (acct,)
+        elif kind == FEDERATED_USER and acct:
+            d["aws:userid"] = (f"{acct}:{_name_of(principal.arn)}",)
+        d["aws:principalisawsservice"] = ("false",)
+    elif kind == SERVICE:
+        d["aws:principalisawsservice"] = ("true",)
+        d["aws:principalservicename"] = (principal.arn,)
+    if resource_account:
+        d["aws:resourceaccount"] = (resource_account,)
+    for k, v in principal.tags:
+        d[f"aws:principaltag/{k.lower()}"] = (v,)
+    return d
+
+
+class _Lookup:
+    """Callable lower-case key -> tuple | None (absent) | UNKNOWN; records which keys were read."""
+    __slots__ = ("ctx", "derived", "overrides", "closed", "tags_known", "touched")
+
+    def __init__(self, ctx, derived: dict, overrides: dict, tags_known: bool):
+        self.ctx = ctx
+        self.derived = derived
+        self.overrides = overrides
+        self.closed = ctx.closed
+        self.tags_known = tags_known
+        self.touched: set = set()
+
+    def __call__(self, key: str):
+        self.touched.add(key)
+        if self.overrides:
+            v = self.overrides.get(key, _MISSING)
+            if v is not _MISSING:
+                return v
+        v = self.ctx.get_lower(key, _MISSING)
+        if v is not _MISSING:
+            return v
+        v = self.derived.get(key, _MISSING)
+        if v is not _MISSING:
+            return v
+        if self.tags_known and key.startswith("aws:principaltag/"):
+            return None
+        return None if self.closed else UNKNOWN
+
+
+# ---------------------------------------------------------------------------------------------------------
+# one layer: which statements match, their Allow / Deny formulas
+# ---------------------------------------------------------------------------------------------------------
+class _LayerEval:
+    __slots__ = ("layer", "allow", "deny", "by_class", "matched", "invalid")
+
+    def __init__(self, layer: str):
+        self.layer = layer
+        self.allow = F.FALSE
+        self.deny = F.FALSE
+        self.by_class: dict = {}
+        self.matched: list = []
+        self.invalid: list = []
+
+    def outcome(self) -> str:
+        if self.deny is F.TRUE or F.is_true(self.deny):
+            return "deny"
+        if self.allow is F.TRUE or F.is_true(self.allow):
+            return "conditional" if self.deny else "allow"
+        if self.allow or self.deny:
+            return "conditional"
+        return "no-allow"
+
+
+def _requirements_of(f) -> tuple:
+    if f is F.TRUE or not f:
+        return ()
+    if len(f) == 1:
+        (alt,) = f
+        return tuple(sorted(alt, key=lambda r: (r.key.lower(), r.operator)))
+    return tuple(sorted({r for alt in f for r in alt}, key=lambda r: (r.key.lower(), r.operator)))
+
+
+def _eval_layer(layer: str, policies, action: str, resource: str, lookup, principal: Principal | None = None,
+                unique_ids=None, notes: list | None = None) -> _LayerEval:
+    out = _LayerEval(layer)
+    allow_parts = []
+    deny_parts = []
+    for pol in policies:
+        if not pol.valid:
+            out.invalid.append(pol)
+            continue
+        for st in pol.candidates(action):
+            f = st.resource_formula(resource, lookup)
+            if not f:
+                continue
+            cls = None
+            if st.principal is not None:
+                cls = match_principal(st.principal, principal, unique_ids, notes)
+                if st.not_principal:
+                    cls = None if cls else DIRECT
+                if cls is None:
+                    continue
+            if st.conditions:
+                c = evaluate_conditions(st.conditions, lookup)
+                if not c:
+                    continue
+                f = c if f is F.TRUE else F.f_and(f, c)
+                if not f:
+                    continue
+            out.matched.append(MatchedStatement(pol.name, st.index, st.sid, st.effect, pol.source,
+                                                _requirements_of(f)))
+            if st.effect == "Deny":
+                deny_parts.append(f)
+            else:
+                allow_parts.append(f)
+                if cls is not None:
+                    prev = out.by_class.get(cls)
+                    out.by_class[cls] = f if prev is None else F.f_or(prev, f)
+    if allow_parts:
+        out.allow = F.f_or(*allow_parts)
+    if deny_parts:
+        out.deny = F.f_or(*deny_parts)
+    return out
+
+
+def _as_policies(value, kind: str, name: str) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (Policy, dict)):
+        value = [value]
+    out = []
+    for i, p in enumerate(value):
+        out.append(p if isinstance(p, Policy) else compile_policy(p, name=f"{name} {i + 1}", kind=kind))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the decision
+# ---------------------------------------------------------------------------------------------------------
+class _Part:
+    """One conjunct of a gate or an allow path: a formula, the rule it stands for and words for failure."""
+    __slots__ = ("rule", "fail", "formula")
+
+    def __init__(self, rule: str, fail: str, formula):
+        self.rule = rule
+        self.fail = fail
+        self.formula = formula
+
+
+def evaluate(request: Request) -> Decision:
+    """Decide one request (spec §12). Never raises for bad policies: they are reported in the warnings."""
+    principal = request.principal
+    action = request.action.strip().lower()
+    resource = request.resource
+    settings = request.settings
+    kind = principal.kind
+    p_acct = principal.account_id
+    r_acct = request.resource_account or account_of(resource) or p_acct
+    is_assume = action in ASSUME_ROLE_ACTIONS
+    svc = service_prefix(action)
+    res_svc = service_of(resource) or svc
+    warnings: list[str] = []
+    notes: list[str] = []
+    settings_used: dict = {}
+
+    # ---- context --------------------------------------------------------------------------------------
+    overrides = {}
+    if request.mfa_token_passed:
+        overrides[MFA_KEY] = ("true",)
+    elif kind == ROLE_SESSION and settings.mfa_in_role_session == MFA_NEVER:
+        overrides[MFA_KEY] = ("false",)
+    lookup = _Lookup(request.context, derived_context(principal, r_acct), overrides, bool(principal.tags))
+
+    # ---- which layers apply -------------------------------------------------------------------------
+    identity_pols = _as_policies(request.identity_policies, "identity", "identity policy")
+    boundary_pols = _as_policies(request.permissions_boundary, "boundary", "permissions boundary")
+    session_pols = _as_policies(request.session_policy, "session", "session policy")
+    resource_pols = _as_policies(request.resource_policy, "trust" if is_assume else "resource",
+                                 "trust policy" if is_assume else "resource policy")
+    res_layer_name = TRUST if is_assume else RESOURCE
+    has_identity_side = kind in (ROOT, IAM_USER, IAM_USER_STS, ROLE_SESSION, FEDERATED_USER)
+    is_session = kind in (ROLE_SESSION, FEDERATED_USER)
+    target_is_slr = is_assume and "/aws-service-role/" in (parse_arn(resource).resource if parse_arn(resource)
+                                                             else "")
+    layers: list[LayerResult] = []
+    evals: list[_LayerEval] = []
+
+    # RCPs (O5, O6, T10): resource side, member accounts, supported services; they only deny.
+    rcp_note = ""
+    if request.rcps is None:
+        rcp_note = "resource account not in an organization"
+    elif request.resource_is_management_account:
+        rcp_note = "resource in the management account (O5)"
+    elif res_svc not in rcp_services() and svc not in rcp_services():
+        rcp_note = f"service {svc} does not support RCPs (O5)"
+    elif principal.is_service_linked:
+        rcp_note = "calls by service-linked roles are not affected by RCPs (O5)"
+    elif target_is_slr:
+        rcp_note = "trust policies of service-linked roles are not affected by RCPs (T10)"
+    elif request.resource_is_aws_managed_key:
+        rcp_note = "AWS managed KMS keys are not affected by RCPs (O5)"
+    elif rcp_exempt(action):
+        rcp_note = f"{request.action} is not affected by RCPs (O5)"
+    rcp_eval = None
+    if not rcp_note:
+        rcp_eval = _eval_layer(RCP, [p for level in request.rcps for p in _as_policies(level, "rcp", "RCP")],
+                               action, resource, lookup, principal, request.unique_ids, notes)
+        evals.append(rcp_eval)
+
+    # SCPs (O1, O2, X3): principal side, IAM principals of member accounts.
+    scp_note = ""
+    if not principal.is_iam:
+        scp_note = "not an IAM principal of an account (O1)"
+    elif request.scps is None:
+        scp_note = "principal's account not in an organization"
+    elif request.principal_is_management_account:
+        scp_note = "principal in the management account (O1)"
+    elif principal.is_service_linked:
+        scp_note = "service-linked roles are not affected by SCPs (O1, V1)"
+    elif scp_exempt(action):
+        scp_note = f"{request.action} is outside SCP control (O4)"
+    scp_levels: list[_LayerEval] = []
+    if not scp_note:
+        for i, level in enumerate(request.scps):
+            ev = _eval_layer(SCP, _as_policies(level, "scp", f"SCP level {i}"), action, resource, lookup)
+            scp_levels.append(ev)
+            evals.append(ev)
+
+    res_eval = _eval_layer(res_layer_name, resource_pols, action, resource, lookup, principal,
+                           request.unique_ids, notes)
+    evals.append(res_eval)
+    id_eval = bnd_eval = ses_eval = None
+    if has_identity_side and kind != ROOT:
+        id_eval = _eval_layer(IDENTITY, identity_pols, action, resource, lookup)
+        evals.append(id_eval)
+        if boundary_pols:
+            bnd_eval = _eval_layer(BOUNDARY, boundary_pols, action, resource, lookup)
+            evals.append(bnd_eval)
+    if is_session and session_pols:
+        ses_eval = _eval_layer(SESSION, session_pols, action, resource, lookup)
+        evals.append(ses_eval)
+    elif session_pols and not is_session:
+        warnings.append("a session policy was given for a principal that is not a session; it was ignored")
+
+    # ---- explicit deny (E2.1) ---------------------------------------------------------------------------
+    deny = F.f_or(*(e.deny for e in evals if e.deny))
+
+    # ---- gates ------------------------------------------------------------------------------------------
+    gates: list[_Part] = []
+    if scp_levels or (not scp_note):
+        for i, ev in enumerate(scp_levels):
+            where = "root" if i == 0 else ("account" if i == len(scp_levels) - 1 and i > 0 else f"level {i}")
+            gates.append(_Part("O2", f"no SCP at the {where} level of the principal's account path allows "
+                                     f"{request.action} (every level needs an Allow)", ev.allow))
+    _who_may_call(gates, kind, action, request, lookup)
+    if is_assume:
+        _assume_role_parameters(gates, request, action, resource, lookup, principal, resource_pols,
+                                identity_pols, boundary_pols, session_pols, evals, p_acct, r_acct, kind)
+
+    # ---- allow paths ------------------------------------------------------------------------------------
+    id_ok = F.TRUE if kind == ROOT else (id_eval.allow if id_eval is not None else F.FALSE)
+    bnd_ok = bnd_eval.allow if bnd_eval is not None else F.TRUE
+    if is_session:
+        if ses_eval is not None:
+            ses_ok = ses_eval.allow
+        elif kind == ROLE_SESSION:
+            ses_ok = F.TRUE
+        else:
+            ses_ok = F.FALSE
+    else:
+        ses_ok = F.TRUE
+    rb_direct = res_eval.by_class.get(DIRECT, F.FALSE)
+    rb_entity = res_eval.by_class.get(ENTITY, F.FALSE)
+    rb_account = res_eval.by_class.get(ACCOUNT, F.FALSE)
+    rb_any = F.f_or(rb_direct, rb_entity, rb_account)
+    res_word = "trust policy" if is_assume else ("key policy" if res_svc == "kms" else "resource policy")
+    no_rb = (f"the {res_word} does not allow the caller" if resource_pols
+             else f"there is no {res_word}")
+    id_fail = f"no identity policy allows {request.action} on {resource}"
+    bnd_fail = f"the permissions boundary does not allow {request.action}"
+    ses_fail = ("the session policy does not allow " + request.action) if ses_eval is not None else \
+        "a federated-user session without a session policy has no permissions (D6)"
+    cross = bool(p_acct and r_acct and p_acct != r_acct)
+    requires_rb = is_assume or res_svc in resource_side_allow_services() or svc in resource_side_allow_services()
+    paths: list[tuple[str, str, list[_Part]]] = []
+    if not has_identity_side:
+        rule = "T8" if kind == FEDERATED_PROVIDER else ("T7" if kind == SERVICE and is_assume else "E4")
+        paths.append((rule, f"the {res_word} allows the {kind.replace('_', ' ')} principal",
+                      [_Part(rule, no_rb, rb_any)]))
+    elif cross:
+        rule = "T3" if is_assume else ("P2" if res_svc == "kms" else "X1")
+        paths.append((rule, f"cross-account: the {res_word} allows the caller and the caller's own policies allow "
+                            f"{request.action}",
+                      [_Part("T3" if is_assume else "X2", no_rb + " (cross-account needs both sides)", rb_any),
+                       _Part("T3" if is_assume else "X1", id_fail + " (cross-account needs both sides)", id_ok),
+                       _Part("E2.6", bnd_fail, bnd_ok), _Part("E2.7", ses_fail, ses_ok)]))
+    else:
+        rule_rb = "T2" if is_assume else "E4"
+        direct_parts = [_Part(rule_rb, no_rb, rb_direct)]
+        if is_assume and kind in (IAM_USER, IAM_USER_STS) and bnd_eval is not None:
+            direct_parts.append(_Part("T2", bnd_fail + " (a user named in a trust policy still needs its "
+                                                       "boundary to allow it, S21)", bnd_ok))
+        paths.append((rule_rb, f"the {res_word} names the caller directly", direct_parts))
+        paths.append((rule_rb, f"the {res_word} names the caller's {'role' if kind == ROLE_SESSION else 'user'}",
+                      [_Part(rule_rb, no_rb, rb_entity), _Part("E2.6", bnd_fail, bnd_ok),
+                       _Part("E2.7", ses_fail, ses_ok)]))
+        if requires_rb:
+            rule = "T2" if is_assume else ("P2" if res_svc == "kms" else "E3")
+            rb_acc = rb_account
+            acc_rule = rule
+            acc_reason = f"the {res_word} delegates to the account and the identity policy allows {request.action}"
+            if is_assume and kind == ROLE_SESSION and role_key(principal.role_arn or principal.arn) == role_key(
+                    resource):
+                settings_used["legacy_self_trust"] = settings.legacy_self_trust
+                acc_rule = "T5"
+                if settings.legacy_self_trust:
+                    rb_acc = F.f_or(rb_acc, F.TRUE)
+                    acc_reason = ("legacy self-trust: the role implicitly trusts itself and its identity policy "
+                                  "allows sts:AssumeRole on itself (T5, setting legacy_self_trust)")
+                else:
+                    notes.append("a role does not trust itself implicitly; its trust policy must name it (T5)")
+            paths.append((acc_rule, acc_reason,
+                          [_Part(acc_rule, no_rb + f" (the {res_word} must itself allow the caller: "
+                                                   f"{'T1, T5' if acc_rule == 'T5' else 'E3' if not is_assume else 'T1'})",
+                                 rb_acc),
+                           _Part("E2.5", id_fail, id_ok), _Part("E2.6", bnd_fail, bnd_ok),
+                           _Part("E2.7", ses_fail, ses_ok)]))
+        else:
+            paths.append(("E2.5", f"an identity policy allows {request.action} and no other layer denies it",
+                          [_Part("E2.5", id_fail, id_ok), _Part("E2.6", bnd_fail, bnd_ok),
+                           _Part("E2.7", ses_fail, ses_ok)]))
+
+    path_formulas = [F.f_and(*(p.formula for p in parts)) for _, _, parts in paths]
+    allow_f = F.f_or(*path_formulas)
+    gates_f = F.f_and(*(g.formula for g in gates))
+    final = F.f_and(gates_f, allow_f)
+    if final and deny:
+        final = F.f_and(F.f_not(deny), final)
+
+    # ---- the explanation --------------------------------------------------------------------------------
+    for name, note in ((RCP, rcp_note), (SCP, scp_note)):
+        if note:
+            layers.append(LayerResult(name, "not-applicable", note=note))
+    if rcp_eval is not None:
+        layers.append(LayerResult(RCP, rcp_eval.outcome() if rcp_eval.deny else "allow", rcp_eval.matched,
+                                  note="RCPFullAWSAccess is implicit at every level (O6)"))
+    for i, ev in enumerate(scp_levels):
+        layers.append(LayerResult(SCP, ev.outcome(), ev.matched, note=f"level {i} (root first)"))
+    layers.append(LayerResult(res_layer_name, res_eval.outcome() if resource_pols else "not-applicable",
+                              res_eval.matched, note="" if resource_pols else f"no {res_word}"))
+    for ev, present in ((id_eval, True), (bnd_eval, True), (ses_eval, True)):
+        if ev is not None:
+            layers.append(LayerResult(ev.layer, ev.outcome(), ev.matched))
+    for ev in evals:
+        for pol in ev.invalid:
+            warnings.append(f"{pol.name} is invalid and was ignored: {'; '.join(pol.policy_problems)}")
+    for pols in (identity_pols, boundary_pols, session_pols, resource_pols):
+        for pol in pols:
+            if pol.valid and pol.problems:
+                warnings.extend(f"{pol.name}: invalid statement ignored: {p}" for p in pol.problems[:5])
+    if is_assume and any(st.principal is not None and st.principal.any and st.effect == "Allow"
+                         for pol in resource_pols for st in pol.statements if st.valid):
+        warnings.append("the trust policy allows Principal \"*\" (every principal of every account, T11)")
+    warnings.extend(dict.fromkeys(notes))
+    if kind == ROLE_SESSION and MFA_KEY in lookup.touched:
+        settings_used["mfa_in_role_session"] = settings.mfa_in_role_session
+
+    if F.is_true(deny):
+        st_label = _first_unconditional_deny(evals)
+        return Decision(Result.EXPLICIT_DENY, "E2.1", f"explicit Deny: {st_label}", layers, (), settings_used,
+                        warnings)
+    if F.is_true(final):
+        rule, reason = _allowing_path(paths, path_formulas)
+        return Decision(Result.ALLOW, rule, reason, layers, (), settings_used, warnings)
+    if final:
+        rule, reason = _allowing_path(paths, path_formulas)
+        reqs = F.to_requirements(final)
+        if len(reqs) > _MAX_REQUIREMENT_ALTERNATIVES:
+            warnings.append(f"{len(reqs)} alternative requirements; only the {_MAX_REQUIREMENT_ALTERNATIVES} "
+                            f"simplest are shown")
+            reqs = reqs[:_MAX_REQUIREMENT_ALTERNATIVES]
+        return Decision(Result.ALLOW, rule, reason + " (conditional: allowed only when the requirements hold)",
+                        layers, reqs, settings_used, warnings)
+    rule, reason = _why_not(gates, paths, deny)
+    return Decision(Result.IMPLICIT_DENY, rule, reason, layers, (), settings_used, warnings)
+
+
+def _first_unconditional_deny(evals) -> str:
+    for ev in evals:
+        for m in ev.matched:
+            if m.effect == "Deny" and not m.requirements:
+                return f"{m.label()} ({ev.layer})"
+    for ev in evals:  # an OR of conditional denies covering every case
+        for m in ev.matched:
+            if m.effect == "Deny":
+                return f"{m.label()} ({ev.layer})"
+    return "a Deny statement"  # pragma: no cover
+
+
+def _allowing_path(paths, formulas) -> tuple[str, str]:
+    for (rule, reason, _parts), f in zip(paths, formulas):
+        if F.is_true(f):
+            return rule, reason
+    for (rule, reason, _parts), f in zip(paths, formulas):
+        if f:
+            return rule, reason
+    return paths[0][0], paths[0][1]  # pragma: no cover
+
+
+def _why_not(gates, paths, deny) -> tuple[str, str]:
+    for g in gates:
+        if not g.formula:
+            return g.rule, g.fail
+    best = None
+    best_score = -1
+    for rule, _reason, parts in paths:
+        score = 0
+        for part in parts:
+            if not part.formula:
+                break
+            score += 1
+        else:
+            continue
+        if score >= best_score:
+            best_score = score
+            best = parts[score]
+    if best is not None:
+        return best.rule, best.fail
+    if deny:
+        return "E2.1", "every way to allow is blocked by a Deny statement under the same conditions"
+    return "E1", "nothing allows the request"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# STS specifics: who may call (T6, D7) and AssumeRole parameters (T9)
+# ---------------------------------------------------------------------------------------------------------
+def _who_may_call(gates: list, kind: str, action: str, request: Request, lookup) -> None:
+    if not action.startswith("sts:") and not action.startswith("iam:"):
+        return
+    if action.startswith("sts:"):
+        if kind == ROOT and action == "sts:assumerole":
+            gates.append(_Part("T6", "the root user cannot call AssumeRole", F.FALSE))
+        elif kind == FEDERATED_USER and action != "sts:getcalleridentity":
+            gates.append(_Part("T6", "GetFederationToken credentials cannot call STS APIs other than "
+                                     "GetCallerIdentity", F.FALSE))
+        elif kind == IAM_USER_STS and action not in ("sts:assumerole", "sts:getcalleridentity"):
+            gates.append(_Part("T6", "GetSessionToken credentials can call only AssumeRole and GetCallerIdentity "
+                                     "among STS APIs", F.FALSE))
+    elif kind == IAM_USER_STS:
+        v = lookup(MFA_KEY)
+        if v is UNKNOWN:
+            f = F.literal(Requirement("aws:MultiFactorAuthPresent", "Bool", ("true",)))
+        else:
+            f = F.TRUE if v and v[0].lower() == "true" else F.FALSE
+        gates.append(_Part("D7", "GetSessionToken credentials without MFA cannot call IAM APIs", f))
+
+
+def _present(lookup, key: str) -> bool:
+    v = lookup(key)
+    return v is not UNKNOWN and v is not None and len(v) > 0
+
+
+def _assume_role_parameters(gates, request, action, resource, lookup, principal, resource_pols, identity_pols,
+                            boundary_pols, session_pols, evals, p_acct, r_acct, kind) -> None:
+    """T9: passing session tags needs sts:TagSession, a source identity needs sts:SetSourceIdentity.
+
+    Parameters are taken from the context: tags as aws:RequestTag/<key> and aws:TagKeys, the source identity as
+    sts:SourceIdentity. A parameter whose key is unknown is taken as not passed.
+    """
+    ctx = request.context
+    tags_passed = _present(lookup, "aws:tagkeys") or any(
+        k.lower().startswith("aws:requesttag/") and v for k, v in ctx.items())
+    if tags_passed and request.inherited_transitive_tag_keys:
+        passed = {k[len("aws:requesttag/"):].lower() for k, v in ctx.items()
+                  if k.lower().startswith("aws:requesttag/") and v}
+        tk = lookup("aws:tagkeys")
+        if tk is not UNKNOWN and tk:
+            passed |= {k.lower() for k in tk}
+        clash = sorted(k for k in request.inherited_transitive_tag_keys if k.lower() in passed)
+        if clash:
+            gates.append(_Part("D11", f"session tag {', '.join(clash)} was inherited as a transitive tag and "
+                                      f"cannot be passed again", F.FALSE))
+    if tags_passed:
+        gates.append(_Part("T9", "session tags were passed but the trust policy does not allow sts:TagSession",
+                           _extra_action_ok(request, "sts:tagsession", resource, lookup, principal, resource_pols,
+                                            None)))
+    if _present(lookup, "sts:sourceidentity"):
+        need_identity = kind == ROLE_SESSION or bool(p_acct and r_acct and p_acct != r_acct)
+        gates.append(_Part("T9", "a source identity was passed but sts:SetSourceIdentity is not allowed "
+                                 + ("by the trust policy and the caller's own policies" if need_identity
+                                    else "by the trust policy"),
+                           _extra_action_ok(request, "sts:setsourceidentity", resource, lookup, principal,
+                                            resource_pols,
+                                            (identity_pols, boundary_pols, session_pols) if need_identity
+                                            else None)))
+
+
+def _extra_action_ok(request, action, resource, lookup, principal, resource_pols, caller_side):
+    trust = _eval_layer(TRUST, resource_pols, action, resource, lookup, principal, request.unique_ids, [])
+    f = trust.allow
+    denies = [trust.deny]
+    if caller_side is not None:
+        identity_pols, boundary_pols, session_pols = caller_side
+        ide = _eval_layer(IDENTITY, identity_pols, action, resource, lookup)
+        f = F.f_and(f, ide.allow)
+        denies.append(ide.deny)
+        if boundary_pols:
+            b = _eval_layer(BOUNDARY, boundary_pols, action, resource, lookup)
+            f = F.f_and(f, b.allow)
+            denies.append(b.deny)
+        if session_pols:
+            s = _eval_layer(SESSION, session_pols, action, resource, lookup)
+            f = F.f_and(f, s.allow)
+            denies.append(s.deny)
+    deny = F.f_or(*denies)
+    return F.f_and(f, F.f_not(deny)) if deny else f

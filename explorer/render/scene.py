@@ -1,0 +1,460 @@
+"""The drawable: what to draw where, built from the trust graph (no Qt).
+
+`build_scene(graph, estate, view, ...)` returns a `Scene` with node positions (numpy arrays), styles per node
+kind, edge segments grouped by edge style (one polyline batch per style: the canvas draws each group with one
+item, the SVG writer with one <g>), badges, account bands and the caption. The window (qt_canvas.py), the PNG
+export (png.py) and the SVG export (svg.py) all draw a Scene, so the three pictures agree.
+
+Views:
+  full      every node, layered inside account bands
+  overview  accounts as nodes (one per band), edges aggregated with counts
+  account   one account's principals plus their direct callers and targets in other accounts
+  focus     the neighbourhood of one node: k hops in and out
+  path      the nodes of the given chains only
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Hashable, Iterable
+
+import networkx as nx
+import numpy as np
+
+from explorer.graph import schema as S
+from explorer.render import layout as L
+from explorer.render import style as ST
+
+FULL, OVERVIEW, ACCOUNT, FOCUS, PATH = "full", "overview", "account", "focus", "path"
+LARGE_ESTATE = 3000  # principals above which the window opens on the overview
+
+_STATE_RANK = {S.ALLOWED: 0, S.CONDITIONAL: 1, S.DENIED: 2}
+
+
+@dataclass(frozen=True)
+class View:
+    mode: str = FULL
+    account: str | None = None  # ACCOUNT: the band key
+    focus: Hashable | None = None  # FOCUS: the node
+    hops: int = 1
+    path_nodes: tuple = ()  # PATH: nodes of the chains
+
+    def describe(self, graph: nx.MultiDiGraph | None = None, estate: L.Estate | None = None) -> str:
+        if self.mode == OVERVIEW:
+            return "account overview"
+        if self.mode == ACCOUNT:
+            title = estate.band_title(self.account)[0] if estate else self.account
+            return f"account {title}"
+        if self.mode == FOCUS:
+            label = graph.nodes[self.focus].get(S.LABEL) if graph is not None and self.focus in graph else self.focus
+            return f"focus on {label} ({self.hops} hop{'s' if self.hops != 1 else ''} in and out)"
+        if self.mode == PATH:
+            return "selected path"
+        return "whole estate"
+
+
+@dataclass
+class Highlight:
+    nodes: frozenset = frozenset()
+    edges: frozenset = frozenset()  # (u, v) pairs
+    selected: Hashable | None = None
+
+
+@dataclass
+class Scene:
+    view: View
+    graph: nx.MultiDiGraph | None
+    estate: L.Estate
+    ids: list  # node ids (or band keys in the overview)
+    kinds: list[str]
+    labels: list[str]
+    xs: np.ndarray
+    ys: np.ndarray
+    index: dict
+    bands: list[L.Band]
+    # per edge style key: list of (u, v) drawn, and segments as float arrays of shape (n, 4): x0, y0, x1, y1
+    edge_pairs: dict[str, list[tuple]]
+    edge_segments: dict[str, np.ndarray]
+    arrow_segments: dict[str, np.ndarray]
+    badges: list[tuple[float, float, str]]  # (x, y, text) at edge midpoints
+    width: float
+    height: float
+    show_denied: bool = False
+    highlight: Highlight = field(default_factory=Highlight)
+    overview_info: dict = field(default_factory=dict)  # band key -> {"count": n, "title":..., "subtitle":...}
+    overview_edges: dict = field(default_factory=dict)  # (a, b) -> {"count", "allowed", "conditional", "denied"}
+    caption: list[str] = field(default_factory=list)
+
+    # ---- counts and lookups ----
+    @property
+    def node_count(self) -> int:
+        return len(self.ids)
+
+    @property
+    def edge_count(self) -> int:
+        return sum(len(v) for k, v in self.edge_pairs.items() if k != ST.HIGHLIGHT)
+
+    def kinds_present(self) -> set[str]:
+        return set(self.kinds)
+
+    def edge_keys_present(self) -> set[str]:
+        return {k for k, v in self.edge_pairs.items() if v}
+
+    def position(self, node) -> tuple[float, float] | None:
+        i = self.index.get(node)
+        return None if i is None else (float(self.xs[i]), float(self.ys[i]))
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        return (0.0, 0.0, self.width, self.height)
+
+    def node_tooltip(self, node) -> str:
+        if self.view.mode == OVERVIEW:
+            info = self.overview_info.get(node, {})
+            return f"{info.get('title', node)}\n{info.get('subtitle', '')}\n{info.get('count', 0)} nodes".strip()
+        return node_tooltip(self.graph, node, self.estate)
+
+    def edge_tooltip(self, u, v) -> str:
+        if self.view.mode == OVERVIEW:
+            agg = self.overview_edges.get((u, v), {})
+            ta = self.overview_info.get(u, {}).get("title", u)
+            tb = self.overview_info.get(v, {}).get("title", v)
+            parts = [f"{agg.get(s, 0)} {s}" for s in (S.ALLOWED, S.CONDITIONAL, S.DENIED) if agg.get(s)]
+            return f"{ta} → {tb}\n{agg.get('count', 0)} edges ({', '.join(parts)})"
+        return edge_tooltip(self.graph, u, v)
+
+    def band_at(self, x: float, y: float) -> L.Band | None:
+        for b in self.bands:
+            if b.y0 <= y <= b.y1 and b.x0 <= x <= b.x1:
+                return b
+        return None
+
+
+# ---- text ------------------------------------------------------------------------------------------------
+
+def requirements_text(requires) -> str:
+    """Alternatives of requirements as words: 'a and b' or 'c'."""
+    if not requires:
+        return ""
+    alts = []
+    for alt in requires:
+        items = alt if isinstance(alt, (tuple, list)) else (alt,)
+        alts.append(" and ".join(str(r) for r in items))
+    return " or ".join(f"({a})" if len(requires) > 1 and " and " in a else a for a in alts)
+
+
+def node_tooltip(graph: nx.MultiDiGraph, node, estate: L.Estate | None = None) -> str:
+    a = graph.nodes[node]
+    kind = a.get(S.KIND, "")
+    lines = [f"{a.get(S.LABEL) or node}", f"{ST.kind_style(kind).name}"]
+    arn = a.get(S.ARN) or (node if isinstance(node, str) and node.startswith("arn:") else "")
+    if arn:
+        lines.append(arn)
+    acct = a.get(S.ACCOUNT_ID)
+    if acct:
+        info = estate.accounts.get(acct) if estate else None
+        lines.append(f"account {info.title if info else acct}")
+    if kind in (S.ROLE, S.SERVICE_LINKED_ROLE) and a.get(S.MAX_SESSION):
+        known = a.get(S.MAX_SESSION_KNOWN, True)
+        lines.append(f"MaxSessionDuration {ST.format_seconds(a.get(S.MAX_SESSION))}"
+                     + ("" if known else " (assumed: roles.json missing)"))
+    tags = a.get(S.TAGS) or {}
+    if tags:
+        lines.append("tags: " + ", ".join(f"{k}={v}" for k, v in list(tags.items())[:6])
+                     + (" …" if len(tags) > 6 else ""))
+    ins, outs = graph.in_degree(node), graph.out_degree(node)
+    lines.append(f"{ins} incoming, {outs} outgoing edges")
+    return "\n".join(lines)
+
+
+def edge_tooltip(graph: nx.MultiDiGraph, u, v) -> str:
+    lu = graph.nodes[u].get(S.LABEL) or u
+    lv = graph.nodes[v].get(S.LABEL) or v
+    lines = [f"{lu} → {lv}"]
+    for key, d in (graph.get_edge_data(u, v) or {}).items():
+        state = d.get(S.STATE, "")
+        line = f"{d.get(S.ACTION, key)}: {state}"
+        if d.get(S.CROSS_ACCOUNT):
+            line += ", cross-account"
+        lines.append(line)
+        if d.get(S.REQUIRES):
+            lines.append("  requires " + requirements_text(d.get(S.REQUIRES)))
+        if d.get(S.REASON):
+            lines.append("  " + str(d.get(S.REASON)))
+    return "\n".join(lines)
+
+
+# ---- node sets of the views ---------------------------------------------------------------------------------
+
+def _drawn(data: dict, show_denied: bool) -> bool:
+    return show_denied or data.get(S.STATE) != S.DENIED
+
+
+def neighbourhood(graph: nx.MultiDiGraph, node, hops: int = 1, *, show_denied: bool = False) -> list:
+    """Nodes within `hops` edges of `node`, following edges forwards and backwards."""
+    if node not in graph:
+        return []
+    seen = {node: 0}
+    frontier = [node]
+    for depth in range(1, max(0, hops) + 1):
+        nxt = []
+        for n in frontier:
+            for _, m, d in graph.out_edges(n, data=True):
+                if m not in seen and _drawn(d, show_denied):
+                    seen[m] = depth
+                    nxt.append(m)
+            for m, _, d in graph.in_edges(n, data=True):
+                if m not in seen and _drawn(d, show_denied):
+                    seen[m] = depth
+                    nxt.append(m)
+        frontier = nxt
+    return list(seen)
+
+
+def view_nodes(graph: nx.MultiDiGraph, estate: L.Estate, view: View, *, show_denied: bool = False) -> list | None:
+    """The nodes a view draws (None: all)."""
+    if view.mode == FULL:
+        return None
+    if view.mode == FOCUS:
+        return neighbourhood(graph, view.focus, view.hops, show_denied=show_denied)
+    if view.mode == PATH:
+        return [n for n in view.path_nodes if n in graph]
+    if view.mode == ACCOUNT:
+        own = [n for n, a in graph.nodes(data=True) if estate.band_of(a) == view.account]
+        out = dict.fromkeys(own)
+        for n in own:
+            for _, m, d in graph.out_edges(n, data=True):
+                if _drawn(d, show_denied):
+                    out.setdefault(m)
+            for m, _, d in graph.in_edges(n, data=True):
+                if _drawn(d, show_denied):
+                    out.setdefault(m)
+        return list(out)
+    raise ValueError(f"no node set for view {view.mode}")
+
+
+def layout_for(graph: nx.MultiDiGraph, estate: L.Estate, view: View, *, show_denied: bool = False,
+               cache: L.LayoutCache | None = None, generation: Hashable = 0) -> L.Layout:
+    """The (cached) layout of a view. Layouts depend on the graph's structure: pass a `generation` that changes
+    when the structure does (what-if re-evaluation keeps positions: the caller keeps the generation)."""
+    key = (generation, view, show_denied)
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    if view.mode == OVERVIEW:
+        lay = _overview_layout(graph, estate)
+    else:
+        nodes = view_nodes(graph, estate, view, show_denied=show_denied)
+        lay = L.layered_layout(graph, estate, nodes)
+    if cache is not None:
+        cache.put(key, lay)
+    return lay
+
+
+def _overview_layout(graph: nx.MultiDiGraph, estate: L.Estate) -> L.Layout:
+    keys = {estate.band_of(a) for _, a in graph.nodes(data=True)} | set(estate.accounts)
+    groups: dict[str, list] = defaultdict(list)
+    for k in estate.band_order(keys):
+        groups[estate.group_of(k)].append(k)
+    titles = {g: ((g if g not in ("outside", "root") else {"outside": "Outside the organization's accounts",
+                                                             "root": "Organization root"}[g]), "")
+              for g in groups}
+    return L.grid_layout(dict(groups), titles)
+
+
+# ---- geometry ---------------------------------------------------------------------------------------------
+
+ARROW_LEN = 9.0
+ARROW_T = 0.62  # where along the edge the arrowhead sits
+
+
+def _segments(coords: list[tuple[float, float, float, float]]) -> tuple[np.ndarray, np.ndarray, list]:
+    """Edge polylines (as segments) and arrowhead segments. Edges between nodes of one column, and edges that
+    go right to left, are bent so they do not run over other nodes."""
+    if not coords:
+        return np.zeros((0, 4)), np.zeros((0, 4)), []
+    c = np.asarray(coords, dtype=float)
+    x0, y0, x1, y1 = c[:, 0], c[:, 1], c[:, 2], c[:, 3]
+    dx, dy = x1 - x0, y1 - y0
+    length = np.hypot(dx, dy)
+    length[length == 0] = 1.0
+    bend = (np.abs(dx) < 1.0) | (dx < 0)
+    # bent edges go through a control point offset perpendicular to the chord
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    off = np.where(np.abs(dx) < 1.0, 60.0 + 0.15 * np.abs(dy), 40.0 + 0.1 * length)
+    nx_, ny_ = -dy / length, dx / length
+    cx = np.where(bend, mx + nx_ * off, mx)
+    cy = np.where(bend, my + ny_ * off, my)
+    straight = ~bend
+    segs = [np.stack([x0[straight], y0[straight], x1[straight], y1[straight]], axis=1),
+            np.stack([x0[bend], y0[bend], cx[bend], cy[bend]], axis=1),
+            np.stack([cx[bend], cy[bend], x1[bend], y1[bend]], axis=1)]
+    seg = np.concatenate(segs, axis=0)
+    # arrowhead on the (last) segment reaching the target
+    ax0 = np.where(bend, cx, x0)
+    ay0 = np.where(bend, cy, y0)
+    t = np.where(bend, 0.55, ARROW_T)
+    tx, ty = ax0 + (x1 - ax0) * t, ay0 + (y1 - ay0) * t
+    ddx, ddy = x1 - ax0, y1 - ay0
+    dl = np.hypot(ddx, ddy)
+    dl[dl == 0] = 1.0
+    ux, uy = ddx / dl, ddy / dl
+    ca, sa = math.cos(math.radians(26)), math.sin(math.radians(26))
+    lx = tx - ARROW_LEN * (ux * ca - uy * sa)
+    ly = ty - ARROW_LEN * (uy * ca + ux * sa)
+    rx = tx - ARROW_LEN * (ux * ca + uy * sa)
+    ry = ty - ARROW_LEN * (uy * ca - ux * sa)
+    arrows = np.concatenate([np.stack([lx, ly, tx, ty], axis=1), np.stack([rx, ry, tx, ty], axis=1)], axis=0)
+    mids = list(zip(np.where(bend, cx, mx).tolist(), np.where(bend, cy, my).tolist()))
+    return seg, arrows, mids
+
+
+# ---- building ------------------------------------------------------------------------------------------------
+
+def build_scene(graph: nx.MultiDiGraph, estate: L.Estate, view: View = View(), *, show_denied: bool = False,
+                highlight: Highlight | None = None, cache: L.LayoutCache | None = None, generation: Hashable = 0,
+                layout: L.Layout | None = None, caption: list[str] | None = None) -> Scene:
+    """The drawable of `view`. `graph` carries the current (what-if) edge states; the layout comes from
+    `layout`, or the cache under `generation`, or is computed here."""
+    highlight = highlight or Highlight()
+    lay = layout or layout_for(graph, estate, view, show_denied=show_denied, cache=cache, generation=generation)
+    if view.mode == OVERVIEW:
+        return _build_overview(graph, estate, view, lay, show_denied, highlight, caption)
+    ids = list(lay.pos)
+    index = {n: i for i, n in enumerate(ids)}
+    attrs = graph.nodes
+    kinds = [attrs[n].get(S.KIND, "") if n in graph else "" for n in ids]
+    labels = [str(attrs[n].get(S.LABEL) or n) if n in graph else str(n) for n in ids]
+    xs = np.fromiter((lay.pos[n][0] for n in ids), float, len(ids))
+    ys = np.fromiter((lay.pos[n][1] for n in ids), float, len(ids))
+
+    # one drawn line per (u, v): the best state among its actions
+    best: dict[tuple, tuple[int, bool]] = {}
+    for u, v, d in graph.edges(data=True):
+        if u not in index or v not in index or u == v:
+            continue
+        state = d.get(S.STATE, S.ALLOWED)
+        if state == S.DENIED and not show_denied:
+            continue
+        r = _STATE_RANK.get(state, 0)
+        prev = best.get((u, v))
+        cross = bool(d.get(S.CROSS_ACCOUNT))
+        if prev is None or r < prev[0]:
+            best[(u, v)] = (r, cross, tuple(d.get(S.BADGES) or ()) if state == S.CONDITIONAL else ())
+        elif r == prev[0] and state == S.CONDITIONAL:
+            best[(u, v)] = (r, prev[1] or cross, tuple(dict.fromkeys(prev[2] + tuple(d.get(S.BADGES) or ()))))
+    states = {v: k for k, v in _STATE_RANK.items()}
+    groups: dict[str, list[tuple]] = defaultdict(list)
+    for (u, v), (r, cross, _b) in best.items():
+        groups[ST.edge_style_key(cross, states[r])].append((u, v))
+    for (u, v) in highlight.edges:
+        if u in index and v in index:
+            groups[ST.HIGHLIGHT].append((u, v))
+    edge_pairs, edge_segments, arrow_segments = {}, {}, {}
+    badges: list[tuple[float, float, str]] = []
+    for key in ST.EDGE_STYLE_ORDER:
+        pairs = groups.get(key, [])
+        coords = [(xs[index[u]], ys[index[u]], xs[index[v]], ys[index[v]]) for u, v in pairs]
+        seg, arr, mids = _segments(coords)
+        edge_pairs[key], edge_segments[key], arrow_segments[key] = pairs, seg, arr
+        if key != ST.HIGHLIGHT:
+            for (u, v), (mx, my) in zip(pairs, mids):
+                b = best[(u, v)][2]
+                if b:
+                    badges.append((mx, my, " ".join(b)))
+    sc = Scene(view, graph, estate, ids, kinds, labels, xs, ys, index, lay.bands, edge_pairs, edge_segments,
+               arrow_segments, badges, lay.width, lay.height, show_denied, highlight)
+    sc.caption = caption if caption is not None else default_caption(estate, view, graph)
+    return sc
+
+
+def _build_overview(graph, estate, view, lay, show_denied, highlight, caption) -> Scene:
+    band_nodes: dict[str, int] = defaultdict(int)
+    node_band = {}
+    for n, a in graph.nodes(data=True):
+        b = estate.band_of(a)
+        node_band[n] = b
+        if a.get(S.KIND) not in (S.ACCOUNT,):
+            band_nodes[b] += 1
+    agg: dict[tuple, dict] = {}
+    for u, v, d in graph.edges(data=True):
+        a, b = node_band.get(u), node_band.get(v)
+        if a is None or b is None or a == b:
+            continue
+        state = d.get(S.STATE, S.ALLOWED)
+        if state == S.DENIED and not show_denied:
+            continue
+        e = agg.setdefault((a, b), {"count": 0, S.ALLOWED: 0, S.CONDITIONAL: 0, S.DENIED: 0})
+        e["count"] += 1
+        e[state] = e.get(state, 0) + 1
+    ids = [k for k in lay.pos]
+    index = {n: i for i, n in enumerate(ids)}
+    kinds = [ST.OVERVIEW_FOREIGN.kind if k == L.FOREIGN_BAND else ST.OVERVIEW_EXTERNAL.kind
+             if k == L.EXTERNAL_BAND else ST.OVERVIEW_ACCOUNT.kind for k in ids]
+    info = {}
+    labels = []
+    for k in ids:
+        title, sub = estate.band_title(k)
+        info[k] = {"title": title, "subtitle": sub, "count": band_nodes.get(k, 0)}
+        labels.append(f"{title} · {band_nodes.get(k, 0)}")
+    xs = np.fromiter((lay.pos[n][0] for n in ids), float, len(ids))
+    ys = np.fromiter((lay.pos[n][1] for n in ids), float, len(ids))
+    groups: dict[str, list] = defaultdict(list)
+    for (a, b), e in agg.items():
+        if a not in index or b not in index:
+            continue
+        state = S.ALLOWED if e[S.ALLOWED] else S.CONDITIONAL if e[S.CONDITIONAL] else S.DENIED
+        groups[ST.edge_style_key(True, state)].append((a, b))
+    edge_pairs, edge_segments, arrow_segments, badges = {}, {}, {}, []
+    for key in ST.EDGE_STYLE_ORDER:
+        pairs = groups.get(key, [])
+        coords = [(xs[index[u]], ys[index[u]], xs[index[v]], ys[index[v]]) for u, v in pairs]
+        seg, arr, mids = _segments(coords)
+        edge_pairs[key], edge_segments[key], arrow_segments[key] = pairs, seg, arr
+        for (u, v), (mx, my) in zip(pairs, mids):
+            badges.append((mx, my, f"×{agg[(u, v)]['count']}"))
+    sc = Scene(view, graph, estate, ids, kinds, labels, xs, ys, index, lay.bands, edge_pairs, edge_segments,
+               arrow_segments, badges, lay.width, lay.height, show_denied, highlight, info, agg)
+    sc.caption = caption if caption is not None else default_caption(estate, view, graph)
+    return sc
+
+
+def context_text(context) -> str:
+    """The assumed context in words, for captions."""
+    if context is None:
+        return "context: open (unknown keys keep edges conditional)"
+    items = context.to_json() if hasattr(context, "to_json") else dict(context)
+    if not items:
+        return "context: open (unknown keys keep edges conditional)"
+    return "context: " + ", ".join(f"{k}={v}" for k, v in items.items())
+
+
+def default_caption(estate: L.Estate, view: View, graph: nx.MultiDiGraph | None = None, context=None) -> list[str]:
+    title = estate.name or "snapshot"
+    line1 = f"{title}" + (f" — collected {estate.collected_at}" if estate.collected_at else "")
+    return [line1, f"{view.describe(graph, estate)} · {context_text(context)}"]
+
+
+def path_highlight(paths: Iterable) -> Highlight:
+    """Highlight of chains (RolePath objects with .hops, or node sequences)."""
+    nodes, edges = [], set()
+    for p in paths:
+        hops = getattr(p, "hops", None)
+        if hops is not None:
+            seq = [hops[0].source] + [h.target for h in hops] if hops else []
+        else:
+            seq = list(p)
+        nodes.extend(seq)
+        edges.update(zip(seq, seq[1:]))
+    return Highlight(frozenset(nodes), frozenset(edges))
+
+
+def path_nodes(paths: Iterable) -> tuple:
+    hl = path_highlight(paths)
+    seen = []
+    for p in paths:
+        hops = getattr(p, "hops", None)
+        seq = ([hops[0].source] + [h.target for h in hops]) if hops else list(p) if hops is None else []
+        seen.extend(seq)
+    return tuple(dict.fromkeys(seen)) or tuple(hl.nodes)

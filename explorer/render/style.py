@@ -1,0 +1,166 @@
+"""Colours, symbols and line styles of the trust-graph picture, shared by the window, the PNG and the SVG
+export (no Qt here: plain values that both the Qt items and the SVG writer read).
+
+Symbols are polygons in a unit box (centre 0,0, radius 0.5; y grows downwards), or "circle", so the canvas
+(QPainterPath symbols) and the SVG (<polygon>) draw the same shapes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from explorer.graph import schema as S
+
+# ---- node kinds -----------------------------------------------------------------------------------------
+
+
+def _regular(n: int, rotate_deg: float = -90.0, r: float = 0.5) -> tuple[tuple[float, float], ...]:
+    out = []
+    for i in range(n):
+        a = math.radians(rotate_deg + 360.0 * i / n)
+        out.append((round(r * math.cos(a), 4), round(r * math.sin(a), 4)))
+    return tuple(out)
+
+
+def _star(points: int = 5, r_out: float = 0.5, r_in: float = 0.22) -> tuple[tuple[float, float], ...]:
+    out = []
+    for i in range(points * 2):
+        r = r_out if i % 2 == 0 else r_in
+        a = math.radians(-90.0 + 180.0 * i / points)
+        out.append((round(r * math.cos(a), 4), round(r * math.sin(a), 4)))
+    return tuple(out)
+
+
+CIRCLE = "circle"
+SQUARE = ((-0.42, -0.42), (0.42, -0.42), (0.42, 0.42), (-0.42, 0.42))
+DIAMOND = ((0.0, -0.5), (0.5, 0.0), (0.0, 0.5), (-0.5, 0.0))
+TRIANGLE_UP = ((0.0, -0.5), (0.5, 0.4), (-0.5, 0.4))
+TRIANGLE_DOWN = ((-0.5, -0.4), (0.5, -0.4), (0.0, 0.5))
+HEXAGON = _regular(6, rotate_deg=0.0)
+PENTAGON = _regular(5)
+STAR = _star()
+# a rounded-looking octagon for "account" (root) nodes
+OCTAGON = _regular(8, rotate_deg=22.5)
+
+
+@dataclass(frozen=True)
+class KindStyle:
+    kind: str
+    name: str  # legend text
+    color: str  # fill, "#rrggbb"
+    symbol: object  # CIRCLE or a polygon
+    size: float  # pixels (canvas) / user units (SVG)
+
+
+KIND_STYLES: dict[str, KindStyle] = {
+    S.USER: KindStyle(S.USER, "IAM user", "#3b82f6", CIRCLE, 13),
+    S.ROLE: KindStyle(S.ROLE, "IAM role", "#16a34a", SQUARE, 13),
+    S.SERVICE_LINKED_ROLE: KindStyle(S.SERVICE_LINKED_ROLE, "service-linked role", "#94a3b8", TRIANGLE_DOWN, 12),
+    S.SERVICE: KindStyle(S.SERVICE, "AWS service", "#f59e0b", PENTAGON, 14),
+    S.SAML_PROVIDER: KindStyle(S.SAML_PROVIDER, "SAML provider", "#8b5cf6", DIAMOND, 14),
+    S.OIDC_PROVIDER: KindStyle(S.OIDC_PROVIDER, "OIDC provider", "#d946ef", TRIANGLE_UP, 14),
+    S.ACCOUNT: KindStyle(S.ACCOUNT, "account (root)", "#0ea5e9", OCTAGON, 15),
+    S.FOREIGN_ACCOUNT: KindStyle(S.FOREIGN_ACCOUNT, "foreign account", "#ef4444", HEXAGON, 15),
+    S.ANYONE: KindStyle(S.ANYONE, "anyone (Principal: *)", "#dc2626", STAR, 18),
+}
+UNKNOWN_KIND = KindStyle("unknown", "other", "#6b7280", CIRCLE, 11)
+OVERVIEW_ACCOUNT = KindStyle("overview_account", "account", "#0ea5e9", OCTAGON, 26)
+OVERVIEW_FOREIGN = KindStyle("overview_foreign", "accounts outside the snapshot", "#ef4444", HEXAGON, 26)
+OVERVIEW_EXTERNAL = KindStyle("overview_external", "services, providers, public", "#f59e0b", PENTAGON, 26)
+
+
+def kind_style(kind: str) -> KindStyle:
+    return KIND_STYLES.get(kind) or {
+        OVERVIEW_ACCOUNT.kind: OVERVIEW_ACCOUNT, OVERVIEW_FOREIGN.kind: OVERVIEW_FOREIGN,
+        OVERVIEW_EXTERNAL.kind: OVERVIEW_EXTERNAL}.get(kind, UNKNOWN_KIND)
+
+
+# ---- edges -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EdgeStyle:
+    key: str
+    name: str  # legend text
+    color: str
+    width: float  # pixels
+    dash: tuple[float, ...] = ()  # dash pattern in multiples of the width; () = solid
+
+
+SAME = "same"
+CROSS = "cross"
+HIGHLIGHT = "highlight"
+
+
+def edge_style_key(cross_account: bool, state: str) -> str:
+    return f"{CROSS if cross_account else SAME}-{state}"
+
+
+EDGE_STYLES: dict[str, EdgeStyle] = {
+    edge_style_key(False, S.ALLOWED): EdgeStyle(edge_style_key(False, S.ALLOWED), "same account", "#7c8799", 1.3),
+    edge_style_key(True, S.ALLOWED): EdgeStyle(edge_style_key(True, S.ALLOWED), "cross-account", "#ea580c", 2.2),
+    edge_style_key(False, S.CONDITIONAL): EdgeStyle(edge_style_key(False, S.CONDITIONAL),
+                                                    "same account, conditional", "#2a9d8f", 1.4, (4, 3)),
+    edge_style_key(True, S.CONDITIONAL): EdgeStyle(edge_style_key(True, S.CONDITIONAL),
+                                                   "cross-account, conditional", "#c2410c", 2.2, (4, 3)),
+    edge_style_key(False, S.DENIED): EdgeStyle(edge_style_key(False, S.DENIED),
+                                               "trusted but not permitted", "#dc2626", 1.1, (1, 2.5)),
+    edge_style_key(True, S.DENIED): EdgeStyle(edge_style_key(True, S.DENIED),
+                                              "trusted but not permitted (cross-account)", "#dc2626", 1.6, (1, 2.5)),
+    HIGHLIGHT: EdgeStyle(HIGHLIGHT, "selected path", "#e11d8f", 4.0),
+}
+# drawing order: first is drawn first (lowest)
+EDGE_STYLE_ORDER = [edge_style_key(False, S.DENIED), edge_style_key(True, S.DENIED),
+                    edge_style_key(False, S.ALLOWED), edge_style_key(False, S.CONDITIONAL),
+                    edge_style_key(True, S.ALLOWED), edge_style_key(True, S.CONDITIONAL), HIGHLIGHT]
+
+# ---- themes ------------------------------------------------------------------------------------------------
+
+THEMES = {
+    "light": {
+        "background": "#ffffff", "text": "#1f2933", "muted": "#52606d", "band_a": "#f1f5f9", "band_b": "#e7eef6",
+        "band_border": "#cbd5e1", "band_title": "#334155", "ou_title": "#64748b", "node_border": "#1f2933",
+        "selection": "#e11d8f", "badge_bg": "#fff7d6", "badge_text": "#7a4b00", "caption_bg": "#f8fafc",
+        "dim": "#c5ccd6",
+    },
+    "dark": {
+        "background": "#15191f", "text": "#e5e9f0", "muted": "#9aa5b1", "band_a": "#1e252e", "band_b": "#242c37",
+        "band_border": "#3b4654", "band_title": "#d6dde6", "ou_title": "#8a97a8", "node_border": "#0b0e12",
+        "selection": "#ff4fb8", "badge_bg": "#4a3a10", "badge_text": "#ffe08a", "caption_bg": "#1b2027",
+        "dim": "#3a4350",
+    },
+}
+
+
+def theme(name: str) -> dict[str, str]:
+    return THEMES.get(name, THEMES["light"])
+
+
+BADGE_NAMES = {
+    "MFA": "needs MFA", "ExternalId": "needs an ExternalId", "IP": "needs a source IP", "Org": "needs an org id",
+    "Tag": "needs principal tags", "Time": "needs a time window", "VPC": "needs a VPC/endpoint",
+    "SourceAccount": "needs a source account", "SourceArn": "needs a source ARN",
+}
+
+
+def legend_entries(*, show_denied: bool = True, kinds: set[str] | None = None,
+                   edge_keys: set[str] | None = None) -> tuple[list[KindStyle], list[EdgeStyle]]:
+    """The legend: node kinds (those present when `kinds` is given) and edge styles."""
+    ks = [s for k, s in KIND_STYLES.items() if kinds is None or k in kinds]
+    if kinds:
+        ks += [s for s in (OVERVIEW_ACCOUNT, OVERVIEW_FOREIGN, OVERVIEW_EXTERNAL) if s.kind in kinds]
+    es = [EDGE_STYLES[k] for k in EDGE_STYLE_ORDER
+          if (show_denied or S.DENIED not in k) and (edge_keys is None or k in edge_keys)]
+    return ks, es
+
+
+def format_seconds(seconds: int | float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m = rem // 60
+    if h and m:
+        return f"{h} h {m} min"
+    if h:
+        return f"{h} h"
+    return f"{m} min"
