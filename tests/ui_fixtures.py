@@ -102,13 +102,19 @@ def large_graph(n_nodes: int = 10_000, n_edges: int = 30_000, accounts: int = 40
         n = arn(a, kind, f"p{i}")
         _node(g, n, kind, f"p{i}", a, **({S.MAX_SESSION: 3600} if kind == S.ROLE else {}))
         nodes.append(n)
-    roles = [n for n in nodes if g.nodes[n][S.KIND] == S.ROLE]
+    # tiers make it chain left to right like a real estate: users -> tier-1 roles -> tier-2 roles ...
+    tiers = [[n for j, n in enumerate(nodes) if g.nodes[n][S.KIND] == S.ROLE and j % 4 == t] for t in range(4)]
+    users = [n for n in nodes if g.nodes[n][S.KIND] == S.USER]
+    sources = [users] + tiers[:-1]
     states = (S.ALLOWED, S.ALLOWED, S.CONDITIONAL, S.DENIED)
-    while g.number_of_edges() < n_edges:
-        u = rnd.choice(nodes)
-        v = rnd.choice(roles)
-        if u == v:
+    count = 0
+    while count < n_edges:
+        t = rnd.randrange(4)
+        u = rnd.choice(sources[t])
+        v = rnd.choice(tiers[t]) if rnd.random() < 0.97 else rnd.choice(tiers[0])
+        if u == v or g.has_edge(u, v):
             continue
         st = rnd.choice(states)
         _edge(g, u, v, state=st, badges=("MFA",) if st == S.CONDITIONAL else ())
+        count += 1
     return g, est

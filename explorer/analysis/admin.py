@@ -46,6 +46,7 @@ FALLBACK_PM_ACTIONS = (
 
 
 OUTSIDE_ACCOUNT = "000000000000"  # stands for "some account outside the organization"
+OUTSIDE_ORG = "o-outside00000"  # stands for "some other organization"
 _ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
@@ -192,14 +193,20 @@ class _Prober:
                        "aws:SourceAccount": None, "aws:SourceArn": None, "aws:SourceOrgID": None,
                        "aws:SourceOrgPaths": None, "aws:ResourceAccount": resource_account})
         org = self.snapshot.organization
-        req = Request(principal=who, action=action, resource=resource_arn,
-                      context=Context(closed=False).with_values(values), resource_account=resource_account,
-                      identity_policies=[self.outside_identity()],
-                      resource_policy=self.compiled(document, label, kind, source),
-                      rcps=self.rcp_levels(resource_account),
-                      resource_is_management_account=bool(org and org.is_management(resource_account)),
-                      settings=self.settings)
-        return evaluate(req)
+        decision = None
+        # an outsider in no organization, then one in another organization: either is enough
+        for org_values in ({}, {"aws:PrincipalOrgID": OUTSIDE_ORG, "aws:PrincipalOrgPaths": [f"{OUTSIDE_ORG}/r-out/"]}):
+            req = Request(principal=who, action=action, resource=resource_arn,
+                          context=Context(closed=False).with_values({**values, **org_values}),
+                          resource_account=resource_account, identity_policies=[self.outside_identity()],
+                          resource_policy=self.compiled(document, label, kind, source),
+                          rcps=self.rcp_levels(resource_account),
+                          resource_is_management_account=bool(org and org.is_management(resource_account)),
+                          settings=self.settings)
+            decision = evaluate(req)
+            if decision.allowed:
+                break
+        return decision
 
     def outside_identity(self):
         if self._outside is None:

@@ -20,6 +20,7 @@ ACTIONS = {"AssumeRole": S.ASSUME_ROLE, "AssumeRoleWithSAML": S.ASSUME_ROLE_SAML
            "AssumeRoleWithWebIdentity": S.ASSUME_ROLE_WEB_IDENTITY}
 
 EdgeKey = tuple  # (source node, target node, edge key)
+ANY_ACCOUNT_CALLER = "(an AWS account the event does not name)"
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -134,6 +135,12 @@ def caller_of(ev, roles: dict[tuple[str, str], str]) -> tuple[str, str | None]:
         ident = ev.caller_identity_provider or ev.caller_arn or "unknown"
         parts = ident.split(":")
         return ident, parts[4] if len(parts) > 4 and parts[4].isdigit() else None
+    if ev.caller_type in ("AWSAccount", "Root") and not ev.caller_arn:
+        # CloudTrail names only the calling account (in the role's account's log): keep what the event gives
+        ident = ev.caller_identity_provider or ""
+        if ident.isdigit() and len(ident) == 12:
+            return f"arn:aws:iam::{ident}:root", ident
+        return ANY_ACCOUNT_CALLER, None
     arn = ev.caller_arn or ""
     parts = arn.split(":", 5)
     account = parts[4] if len(parts) > 5 and parts[4].isdigit() else None
@@ -143,7 +150,7 @@ def caller_of(ev, roles: dict[tuple[str, str], str]) -> tuple[str, str | None]:
     return arn or "unknown", account
 
 
-def _source_candidates(tg, caller: str, account: str | None, ev) -> list[str]:
+def _source_candidates(tg, caller: str, account: str | None, ev, target: str) -> list[str]:
     g = tg.graph
     out = []
     if caller in g:
@@ -160,6 +167,10 @@ def _source_candidates(tg, caller: str, account: str | None, ev) -> list[str]:
         root = f"arn:aws:iam::{account}:root"
         if root in g and root not in out:
             out.append(root)
+    if caller == ANY_ACCOUNT_CALLER:
+        # only "some account" is known: any account-level source of the role explains it
+        out.extend(sorted(u for u, _, _ in g.in_edges(target, keys=True)
+                          if g.nodes[u].get(S.KIND) in (S.ACCOUNT, S.FOREIGN_ACCOUNT) and u not in out))
     if S.ANYONE_ID in g:
         out.append(S.ANYONE_ID)
     return out
@@ -190,7 +201,7 @@ def overlay(tg) -> Overlay:
         chosen = None
         denied = None
         if target in g and snapshot.principal(ev.role_arn) is not None:
-            for src in _source_candidates(tg, caller, account, ev):
+            for src in _source_candidates(tg, caller, account, ev, target):
                 data = g.get_edge_data(src, target, key=action)
                 if data is None:
                     continue

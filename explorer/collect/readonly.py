@@ -97,6 +97,17 @@ def audit_policy_document() -> dict:
                            "Resource": "*"}]}
 
 
+def management_policy_document(role_name: str = "IamTrustExplorerAudit") -> dict:
+    """What the starting identity needs for --org, besides audit_policy_document() for its own account: reading
+    the organization and assuming the audit role in the members. (sts:GetCallerIdentity and sts:GetSessionToken
+    need no permission.)"""
+    org_actions = sorted(f"organizations:{name}" for name in COLLECTOR_ACTIONS["organizations"])
+    return {"Version": "2012-10-17",
+            "Statement": [{"Sid": "ReadTheOrganization", "Effect": "Allow", "Action": org_actions, "Resource": "*"},
+                          {"Sid": "AssumeTheAuditRole", "Effect": "Allow", "Action": "sts:AssumeRole",
+                           "Resource": f"arn:aws:iam::*:role/{role_name}"}]}
+
+
 def _service_of(model) -> str:
     """The IAM service prefix of a botocore OperationModel (its signing name, e.g. 'iam', 's3', 'lambda')."""
     service_model = model.service_model

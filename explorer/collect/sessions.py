@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
+from botocore.loaders import create_loader
 from botocore.exceptions import (BotoCoreError, ClientError, CredentialRetrievalError, NoCredentialsError,
                                  EndpointConnectionError, NoRegionError, PartialCredentialsError, ProfileNotFound,
                                  SSOError, TokenRetrievalError, UnauthorizedSSOTokenError)
@@ -71,6 +73,22 @@ def credential_kind_of_arn(arn: str) -> str:
 def partition_of_arn(arn: str) -> str:
     parts = arn.split(":")
     return parts[1] if len(parts) > 1 and parts[1] else "aws"
+
+
+_SHARED_LOADER = None
+_SHARED_LOADER_LOCK = threading.Lock()
+
+
+def share_model_loader(session: boto3.Session) -> boto3.Session:
+    """Let the session use one process-wide botocore data loader: each thread's new Session then reuses the
+    service models already parsed instead of reading them again (the loader only reads and caches)."""
+    global _SHARED_LOADER
+    with _SHARED_LOADER_LOCK:
+        if _SHARED_LOADER is None:
+            _SHARED_LOADER = create_loader(os.environ.get("AWS_DATA_PATH"))
+        loader = _SHARED_LOADER
+    session._session.register_component("data_loader", loader)
+    return session
 
 
 @dataclass(frozen=True)
@@ -124,12 +142,12 @@ class StartingCredentials:
 
     def session(self) -> boto3.Session:
         if self._mfa_session is not None:
-            return boto3.Session(aws_access_key_id=self._mfa_session["AccessKeyId"],
-                                 aws_secret_access_key=self._mfa_session["SecretAccessKey"],
-                                 aws_session_token=self._mfa_session["SessionToken"],
-                                 region_name=self.region_name())
+            return share_model_loader(boto3.Session(aws_access_key_id=self._mfa_session["AccessKeyId"],
+                                                    aws_secret_access_key=self._mfa_session["SecretAccessKey"],
+                                                    aws_session_token=self._mfa_session["SessionToken"],
+                                                    region_name=self.region_name()))
         try:
-            return boto3.Session(profile_name=self.profile, region_name=self.region)
+            return share_model_loader(boto3.Session(profile_name=self.profile, region_name=self.region))
         except ProfileNotFound as exc:
             raise CredentialsError(f"AWS profile {self.profile!r} not found in the AWS config files ({exc})") from None
 
@@ -236,4 +254,4 @@ def assume_member_session(base: boto3.Session, factory: ClientFactory, access: M
     core._credentials = credentials  # the documented way to hand refreshable credentials to a session
     if region:
         core.set_config_variable("region", region)
-    return boto3.Session(botocore_session=core)
+    return share_model_loader(boto3.Session(botocore_session=core))

@@ -485,6 +485,18 @@ def build_trust_graph(snapshot: Snapshot, context: Context | None = None, settin
         _role_candidates(tg, info, ident)
         if n % 2000 == 0:
             report(len(users) + n, total_steps, "finding candidate edges")
+    # a principal outside the snapshot named by one trust is also a candidate of every trust naming its account
+    foreign_by_account: dict[str, list[str]] = {}
+    for node, c in tg.callers.items():
+        if c.foreign and c.kind in (S.USER, S.ROLE) and c.account_id:
+            foreign_by_account.setdefault(c.account_id, []).append(node)
+    if foreign_by_account:
+        for role_arn, info in tg.roles.items():
+            if info.trust is None:
+                continue
+            for acct in info.names.accounts:
+                for node in foreign_by_account.get(acct, ()):
+                    _add_candidate(tg, node, role_arn, S.ASSUME_ROLE, S.ASSUME_ROLE, "account")
     tg.timings["candidates"] = time.perf_counter() - t1
 
     # -- decide every candidate once

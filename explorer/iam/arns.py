@@ -39,13 +39,18 @@ class Arn:
         return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
 
 
-def parse_arn(text: str) -> Arn | None:
-    if not isinstance(text, str) or not text.startswith("arn:"):
-        return None
+@lru_cache(maxsize=65536)
+def _parse_arn(text: str) -> Arn | None:
     parts = text.split(":", 5)
     if len(parts) != 6:
         return None
     return Arn(parts[1], parts[2], parts[3], parts[4], parts[5])
+
+
+def parse_arn(text: str) -> Arn | None:
+    if not isinstance(text, str) or not text.startswith("arn:"):
+        return None
+    return _parse_arn(text)
 
 
 def account_of(arn: str) -> str | None:

@@ -36,6 +36,8 @@ from explorer.iam.service_data import (rcp_exempt, rcp_services, resource_side_a
 from explorer.iam.settings import MFA_NEVER
 
 ASSUME_ROLE_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity")
+# STS actions on a role that its trust policy decides, like AssumeRole (T9)
+TRUST_SIDE_ACTIONS = ("sts:tagsession", "sts:setsourceidentity", "sts:settransitivetagkeys")
 MFA_KEY = "aws:multifactorauthpresent"
 _MISSING = object()
 _MAX_REQUIREMENT_ALTERNATIVES = 32
@@ -116,10 +118,11 @@ class _Lookup:
 # one layer: which statements match, their Allow / Deny formulas
 # ---------------------------------------------------------------------------------------------------------
 class _LayerEval:
-    __slots__ = ("layer", "allow", "deny", "by_class", "matched", "invalid")
+    __slots__ = ("layer", "allow", "deny", "by_class", "matched", "invalid", "policies")
 
     def __init__(self, layer: str):
         self.layer = layer
+        self.policies = ()
         self.allow = F.FALSE
         self.deny = F.FALSE
         self.by_class: dict = {}
@@ -148,6 +151,7 @@ def _requirements_of(f) -> tuple:
 def _eval_layer(layer: str, policies, action: str, resource: str, lookup, principal: Principal | None = None,
                 unique_ids=None, notes: list | None = None) -> _LayerEval:
     out = _LayerEval(layer)
+    out.policies = policies
     allow_parts = []
     deny_parts = []
     for pol in policies:
@@ -189,8 +193,12 @@ def _eval_layer(layer: str, policies, action: str, resource: str, lookup, princi
 
 
 def _as_policies(value, kind: str, name: str) -> list:
-    if value is None:
+    if not value:
         return []
+    if type(value) is Policy:
+        return [value]
+    if type(value) in (list, tuple) and all(type(p) is Policy for p in value):
+        return value
     if isinstance(value, (Policy, dict)):
         value = [value]
     out = []
@@ -206,10 +214,13 @@ class _Part:
     """One conjunct of a gate or an allow path: a formula, the rule it stands for and words for failure."""
     __slots__ = ("rule", "fail", "formula")
 
-    def __init__(self, rule: str, fail: str, formula):
+    def __init__(self, rule: str, fail, formula):
         self.rule = rule
-        self.fail = fail
+        self.fail = fail  # words, or a callable returning them (built only when needed)
         self.formula = formula
+
+    def words(self) -> str:
+        return self.fail() if callable(self.fail) else self.fail
 
 
 def evaluate(request: Request) -> Decision:
@@ -228,6 +239,9 @@ def evaluate(request: Request) -> Decision:
     notes: list[str] = []
     settings_used: dict = {}
 
+    if action == "sts:getcalleridentity":
+        return Decision(Result.ALLOW, "T6", "GetCallerIdentity needs no permission and cannot be denied (S36)")
+
     # ---- context --------------------------------------------------------------------------------------
     overrides = {}
     if request.mfa_token_passed:
@@ -245,8 +259,7 @@ def evaluate(request: Request) -> Decision:
     res_layer_name = TRUST if is_assume else RESOURCE
     has_identity_side = kind in (ROOT, IAM_USER, IAM_USER_STS, ROLE_SESSION, FEDERATED_USER)
     is_session = kind in (ROLE_SESSION, FEDERATED_USER)
-    target_is_slr = is_assume and "/aws-service-role/" in (parse_arn(resource).resource if parse_arn(resource)
-                                                             else "")
+    target_is_slr = is_assume and "/aws-service-role/" in resource
     layers: list[LayerResult] = []
     evals: list[_LayerEval] = []
 
@@ -339,41 +352,51 @@ def evaluate(request: Request) -> Decision:
     rb_account = res_eval.by_class.get(ACCOUNT, F.FALSE)
     rb_any = F.f_or(rb_direct, rb_entity, rb_account)
     res_word = "trust policy" if is_assume else ("key policy" if res_svc == "kms" else "resource policy")
-    no_rb = (f"the {res_word} does not allow the caller" if resource_pols
-             else f"there is no {res_word}")
-    id_fail = f"no identity policy allows {request.action} on {resource}"
-    bnd_fail = f"the permissions boundary does not allow {request.action}"
-    ses_fail = ("the session policy does not allow " + request.action) if ses_eval is not None else \
-        "a federated-user session without a session policy has no permissions (D6)"
+    no_rb_text = "the {res} does not allow the caller" if resource_pols else "there is no {res}"
+
+    def no_rb_plus(suffix=""):
+        return lambda: no_rb_text.format(res=res_word) + suffix
+    no_rb = no_rb_plus()
+
+    def id_fail():
+        return f"no identity policy allows {request.action} on {resource}"
+
+    def bnd_fail():
+        return f"the permissions boundary does not allow {request.action}"
+
+    def ses_fail():
+        return ("the session policy does not allow " + request.action) if ses_eval is not None else \
+            "a federated-user session without a session policy has no permissions (D6)"
     cross = bool(p_acct and r_acct and p_acct != r_acct)
-    requires_rb = is_assume or res_svc in resource_side_allow_services() or svc in resource_side_allow_services()
+    requires_rb = (is_assume or action in TRUST_SIDE_ACTIONS or res_svc in resource_side_allow_services()
+                   or svc in resource_side_allow_services())
     paths: list[tuple[str, str, list[_Part]]] = []
     if not has_identity_side:
         rule = "T8" if kind == FEDERATED_PROVIDER else ("T7" if kind == SERVICE and is_assume else "E4")
-        paths.append((rule, f"the {res_word} allows the {kind.replace('_', ' ')} principal",
+        paths.append((rule, "the {res} allows the {kind} principal",
                       [_Part(rule, no_rb, rb_any)]))
     elif cross:
         rule = "T3" if is_assume else ("P2" if res_svc == "kms" else "X1")
-        paths.append((rule, f"cross-account: the {res_word} allows the caller and the caller's own policies allow "
-                            f"{request.action}",
-                      [_Part("T3" if is_assume else "X2", no_rb + " (cross-account needs both sides)", rb_any),
-                       _Part("T3" if is_assume else "X1", id_fail + " (cross-account needs both sides)", id_ok),
+        paths.append((rule, "cross-account: the {res} allows the caller and the caller's own policies allow {action}",
+                      [_Part("T3" if is_assume else "X2", no_rb_plus(" (cross-account needs both sides)"), rb_any),
+                       _Part("T3" if is_assume else "X1", lambda: id_fail() + " (cross-account needs both sides)",
+                             id_ok),
                        _Part("E2.6", bnd_fail, bnd_ok), _Part("E2.7", ses_fail, ses_ok)]))
     else:
         rule_rb = "T2" if is_assume else "E4"
         direct_parts = [_Part(rule_rb, no_rb, rb_direct)]
         if is_assume and kind in (IAM_USER, IAM_USER_STS) and bnd_eval is not None:
-            direct_parts.append(_Part("T2", bnd_fail + " (a user named in a trust policy still needs its "
+            direct_parts.append(_Part("T2", lambda: bnd_fail() + " (a user named in a trust policy still needs its "
                                                        "boundary to allow it, S21)", bnd_ok))
-        paths.append((rule_rb, f"the {res_word} names the caller directly", direct_parts))
-        paths.append((rule_rb, f"the {res_word} names the caller's {'role' if kind == ROLE_SESSION else 'user'}",
+        paths.append((rule_rb, "the {res} names the caller directly", direct_parts))
+        paths.append((rule_rb, "the {res} names the caller's {entity}",
                       [_Part(rule_rb, no_rb, rb_entity), _Part("E2.6", bnd_fail, bnd_ok),
                        _Part("E2.7", ses_fail, ses_ok)]))
         if requires_rb:
             rule = "T2" if is_assume else ("P2" if res_svc == "kms" else "E3")
             rb_acc = rb_account
             acc_rule = rule
-            acc_reason = f"the {res_word} delegates to the account and the identity policy allows {request.action}"
+            acc_reason = "the {res} delegates to the account and the identity policy allows {action}"
             if is_assume and kind == ROLE_SESSION and role_key(principal.role_arn or principal.arn) == role_key(
                     resource):
                 settings_used["legacy_self_trust"] = settings.legacy_self_trust
@@ -385,13 +408,13 @@ def evaluate(request: Request) -> Decision:
                 else:
                     notes.append("a role does not trust itself implicitly; its trust policy must name it (T5)")
             paths.append((acc_rule, acc_reason,
-                          [_Part(acc_rule, no_rb + f" (the {res_word} must itself allow the caller: "
-                                                   f"{'T1, T5' if acc_rule == 'T5' else 'E3' if not is_assume else 'T1'})",
+                          [_Part(acc_rule, no_rb_plus(f" (the {res_word} must itself allow the caller: "
+                                                        f"{'T1, T5' if acc_rule == 'T5' else 'E3' if not is_assume else 'T1'})"),
                                  rb_acc),
                            _Part("E2.5", id_fail, id_ok), _Part("E2.6", bnd_fail, bnd_ok),
                            _Part("E2.7", ses_fail, ses_ok)]))
         else:
-            paths.append(("E2.5", f"an identity policy allows {request.action} and no other layer denies it",
+            paths.append(("E2.5", "an identity policy allows {action} and no other layer denies it",
                           [_Part("E2.5", id_fail, id_ok), _Part("E2.6", bnd_fail, bnd_ok),
                            _Part("E2.7", ses_fail, ses_ok)]))
 
@@ -417,12 +440,12 @@ def evaluate(request: Request) -> Decision:
         if ev is not None:
             layers.append(LayerResult(ev.layer, ev.outcome(), ev.matched))
     for ev in evals:
-        for pol in ev.invalid:
-            warnings.append(f"{pol.name} is invalid and was ignored: {'; '.join(pol.policy_problems)}")
-    for pols in (identity_pols, boundary_pols, session_pols, resource_pols):
-        for pol in pols:
-            if pol.valid and pol.problems:
-                warnings.extend(f"{pol.name}: invalid statement ignored: {p}" for p in pol.problems[:5])
+        for pol in ev.policies:
+            if pol.problems:
+                if not pol.valid:
+                    warnings.append(f"{pol.name} is invalid and was ignored: {'; '.join(pol.policy_problems)}")
+                else:
+                    warnings.extend(f"{pol.name}: invalid statement ignored: {p}" for p in pol.problems[:5])
     if is_assume and any(st.principal is not None and st.principal.any and st.effect == "Allow"
                          for pol in resource_pols for st in pol.statements if st.valid):
         warnings.append("the trust policy allows Principal \"*\" (every principal of every account, T11)")
@@ -430,13 +453,15 @@ def evaluate(request: Request) -> Decision:
     if kind == ROLE_SESSION and MFA_KEY in lookup.touched:
         settings_used["mfa_in_role_session"] = settings.mfa_in_role_session
 
+    fmt = {"res": res_word, "action": request.action, "kind": kind.replace("_", " "),
+           "entity": "role" if kind == ROLE_SESSION else "user"}
     if F.is_true(deny):
         st_label = _first_unconditional_deny(evals)
         return Decision(Result.EXPLICIT_DENY, "E2.1", f"explicit Deny: {st_label}", layers, (), settings_used,
                         warnings)
     if F.is_true(final):
         rule, reason = _allowing_path(paths, path_formulas)
-        return Decision(Result.ALLOW, rule, reason, layers, (), settings_used, warnings)
+        return Decision(Result.ALLOW, rule, reason.format(**fmt), layers, (), settings_used, warnings)
     if final:
         rule, reason = _allowing_path(paths, path_formulas)
         reqs = F.to_requirements(final)
@@ -444,7 +469,7 @@ def evaluate(request: Request) -> Decision:
             warnings.append(f"{len(reqs)} alternative requirements; only the {_MAX_REQUIREMENT_ALTERNATIVES} "
                             f"simplest are shown")
             reqs = reqs[:_MAX_REQUIREMENT_ALTERNATIVES]
-        return Decision(Result.ALLOW, rule, reason + " (conditional: allowed only when the requirements hold)",
+        return Decision(Result.ALLOW, rule, reason.format(**fmt) + " (conditional: allowed only when the requirements hold)",
                         layers, reqs, settings_used, warnings)
     rule, reason = _why_not(gates, paths, deny)
     return Decision(Result.IMPLICIT_DENY, rule, reason, layers, (), settings_used, warnings)
@@ -475,7 +500,7 @@ def _allowing_path(paths, formulas) -> tuple[str, str]:
 def _why_not(gates, paths, deny) -> tuple[str, str]:
     for g in gates:
         if not g.formula:
-            return g.rule, g.fail
+            return g.rule, g.words()
     best = None
     best_score = -1
     for rule, _reason, parts in paths:
@@ -490,7 +515,7 @@ def _why_not(gates, paths, deny) -> tuple[str, str]:
             best_score = score
             best = parts[score]
     if best is not None:
-        return best.rule, best.fail
+        return best.rule, best.words()
     if deny:
         return "E2.1", "every way to allow is blocked by a Deny statement under the same conditions"
     return "E1", "nothing allows the request"

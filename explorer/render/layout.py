@@ -30,6 +30,7 @@ BAND_PAD_BOTTOM = 12.0
 BAND_GAP = 10.0
 LEFT_MARGIN = 40.0
 MAX_ROWS = 24
+MAX_LAYERS = 14  # deeper chains are folded into the last column (rare; keeps the picture readable)
 
 FOREIGN_BAND = "~foreign"
 EXTERNAL_BAND = "~external"
@@ -229,6 +230,7 @@ def layered_layout(graph: nx.MultiDiGraph, estate: Estate, nodes: Iterable[Hasha
     band_of = {n: estate.band_of(attrs[n]) for n in node_list}
     min_layer = {n: (0 if attrs[n].get(S.KIND) in _CALLER_KINDS else 1) for n in node_list}
     layers = longest_path_layers(node_list, _layer_edges(graph, node_set, include_denied), min_layer)
+    layers = {n: min(layer, MAX_LAYERS - 1) for n, layer in layers.items()}
 
     preds: dict[Hashable, list[Hashable]] = defaultdict(list)
     for u, v, data in graph.edges(data=True):

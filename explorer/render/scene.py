@@ -270,8 +270,8 @@ ARROW_T = 0.62  # where along the edge the arrowhead sits
 
 
 def _segments(coords: list[tuple[float, float, float, float]]) -> tuple[np.ndarray, np.ndarray, list]:
-    """Edge polylines (as segments) and arrowhead segments. Edges between nodes of one column, and edges that
-    go right to left, are bent so they do not run over other nodes."""
+    """Edge polylines and arrowheads, two segments per edge each (rows 2i, 2i+1 belong to edge i). Edges between
+    nodes of one column, and edges that go right to left, are bent so they do not run over other nodes."""
     if not coords:
         return np.zeros((0, 4)), np.zeros((0, 4)), []
     c = np.asarray(coords, dtype=float)
@@ -279,18 +279,21 @@ def _segments(coords: list[tuple[float, float, float, float]]) -> tuple[np.ndarr
     dx, dy = x1 - x0, y1 - y0
     length = np.hypot(dx, dy)
     length[length == 0] = 1.0
-    bend = (np.abs(dx) < 1.0) | (dx < 0)
+    # bend: edges inside one column, edges going right to left, and long level edges that would run
+    # through the nodes of the columns they skip
+    level_long = (np.abs(dy) < L.ROW_H / 2) & (dx > L.COL_W * 1.5)
+    bend = (np.abs(dx) < 1.0) | (dx < 0) | level_long
     # bent edges go through a control point offset perpendicular to the chord
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-    off = np.where(np.abs(dx) < 1.0, 60.0 + 0.15 * np.abs(dy), 40.0 + 0.1 * length)
+    off = np.where(np.abs(dx) < 1.0, 60.0 + 0.15 * np.abs(dy),
+                   np.where(level_long, -L.ROW_H * 0.55, 40.0 + 0.1 * length))
     nx_, ny_ = -dy / length, dx / length
     cx = np.where(bend, mx + nx_ * off, mx)
     cy = np.where(bend, my + ny_ * off, my)
-    straight = ~bend
-    segs = [np.stack([x0[straight], y0[straight], x1[straight], y1[straight]], axis=1),
-            np.stack([x0[bend], y0[bend], cx[bend], cy[bend]], axis=1),
-            np.stack([cx[bend], cy[bend], x1[bend], y1[bend]], axis=1)]
-    seg = np.concatenate(segs, axis=0)
+    # every edge is two segments (through its midpoint or its bend point), in edge order: rows 2i and 2i+1
+    seg = np.empty((2 * len(c), 4))
+    seg[0::2] = np.stack([x0, y0, cx, cy], axis=1)
+    seg[1::2] = np.stack([cx, cy, x1, y1], axis=1)
     # arrowhead on the (last) segment reaching the target
     ax0 = np.where(bend, cx, x0)
     ay0 = np.where(bend, cy, y0)
@@ -305,7 +308,9 @@ def _segments(coords: list[tuple[float, float, float, float]]) -> tuple[np.ndarr
     ly = ty - ARROW_LEN * (uy * ca + ux * sa)
     rx = tx - ARROW_LEN * (ux * ca + uy * sa)
     ry = ty - ARROW_LEN * (uy * ca - ux * sa)
-    arrows = np.concatenate([np.stack([lx, ly, tx, ty], axis=1), np.stack([rx, ry, tx, ty], axis=1)], axis=0)
+    arrows = np.empty((2 * len(c), 4))
+    arrows[0::2] = np.stack([lx, ly, tx, ty], axis=1)
+    arrows[1::2] = np.stack([rx, ry, tx, ty], axis=1)
     mids = list(zip(np.where(bend, cx, mx).tolist(), np.where(bend, cy, my).tolist()))
     return seg, arrows, mids
 
@@ -458,3 +463,61 @@ def path_nodes(paths: Iterable) -> tuple:
         seq = ([hops[0].source] + [h.target for h in hops]) if hops else list(p) if hops is None else []
         seen.extend(seq)
     return tuple(dict.fromkeys(seen)) or tuple(hl.nodes)
+
+
+# ---- the export frame: caption on top, graph, legend below (shared by png.py and svg.py) ---------------------
+
+CAPTION_LINE_H = 26.0
+MARGIN = 24.0
+LEGEND_ROW_H = 24.0
+LEGEND_COL_W = 300.0
+
+
+@dataclass
+class Frame:
+    width: float
+    height: float
+    scale: float  # scene units -> output pixels
+    graph_x: float
+    graph_y: float
+    graph_w: float
+    graph_h: float
+    caption_y: list[float]
+    legend_y: float
+    legend_nodes: list[tuple[float, float, object]]  # (x, y, KindStyle)
+    legend_edges: list[tuple[float, float, object]]  # (x, y, EdgeStyle)
+
+
+def frame_for(scene: Scene, width: float = 1920.0, *, max_aspect: float = 3.0) -> Frame:
+    """Where the caption, the graph and the legend go in an exported picture `width` pixels wide. A very tall
+    graph is scaled down to keep the picture at most `max_aspect` times taller than wide."""
+    kinds, edges = ST.legend_entries(show_denied=scene.show_denied, kinds=scene.kinds_present(),
+                                     edge_keys=scene.edge_keys_present())
+    inner_w = max(100.0, width - 2 * MARGIN)
+    per_row = max(1, int(inner_w // LEGEND_COL_W))
+    n_rows = math.ceil(len(kinds) / per_row) + math.ceil(len(edges) / per_row)
+    caption_h = MARGIN + CAPTION_LINE_H * len(scene.caption) + 8
+    legend_h = 30 + n_rows * LEGEND_ROW_H + MARGIN
+    scale = inner_w / max(scene.width, 1.0)
+    graph_h = scene.height * scale
+    max_graph_h = width * max_aspect - caption_h - legend_h
+    if graph_h > max_graph_h > 0:
+        scale = max_graph_h / max(scene.height, 1.0)
+        graph_h = max_graph_h
+    graph_w = scene.width * scale
+    graph_x = MARGIN + (inner_w - graph_w) / 2
+    graph_y = caption_h
+    legend_y = graph_y + graph_h + 16
+    items_n, items_e = [], []
+    y = legend_y + 30
+    for i, k in enumerate(kinds):
+        r, c = divmod(i, per_row)
+        items_n.append((MARGIN + c * LEGEND_COL_W, y + r * LEGEND_ROW_H, k))
+    y += math.ceil(len(kinds) / per_row) * LEGEND_ROW_H
+    for i, e in enumerate(edges):
+        r, c = divmod(i, per_row)
+        items_e.append((MARGIN + c * LEGEND_COL_W, y + r * LEGEND_ROW_H, e))
+    height = legend_y + legend_h
+    cap_y = [MARGIN + CAPTION_LINE_H * (i + 0.7) for i in range(len(scene.caption))]
+    return Frame(width, math.ceil(height), scale, graph_x, graph_y, graph_w, graph_h, cap_y, legend_y,
+                 items_n, items_e)

@@ -103,9 +103,9 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     edge_style_key(True, S.CONDITIONAL): EdgeStyle(edge_style_key(True, S.CONDITIONAL),
                                                    "cross-account, conditional", "#c2410c", 2.2, (4, 3)),
     edge_style_key(False, S.DENIED): EdgeStyle(edge_style_key(False, S.DENIED),
-                                               "trusted but not permitted", "#dc2626", 1.1, (1, 2.5)),
+                                               "trusted, not permitted", "#dc2626", 1.1, (1, 2.5)),
     edge_style_key(True, S.DENIED): EdgeStyle(edge_style_key(True, S.DENIED),
-                                              "trusted but not permitted (cross-account)", "#dc2626", 1.6, (1, 2.5)),
+                                              "not permitted (cross-account)", "#dc2626", 1.6, (1, 2.5)),
     HIGHLIGHT: EdgeStyle(HIGHLIGHT, "selected path", "#e11d8f", 4.0),
 }
 # drawing order: first is drawn first (lowest)

@@ -10,6 +10,7 @@ does not exist, or no account at all could be read). `LoadCancelled` (a Snapshot
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -89,6 +90,7 @@ def load_snapshot(path, *, progress: Progress | None = None, cancel: Cancel | No
 class _Runner:
     def __init__(self, root: Path, snap: Snapshot, build: Build, progress: Progress | None, cancel: Cancel | None):
         self.root = root
+        self.root_prefix = os.path.join(str(root), "")
         self.snap = snap
         self.build = build
         self.progress = progress
@@ -100,6 +102,9 @@ class _Runner:
     def rel(self, path: Path) -> str:
         if path == self.root:
             return path.name
+        text = str(path)
+        if text.startswith(self.root_prefix):  # cheaper than Path.relative_to, called once per file
+            return text[len(self.root_prefix):].replace(os.sep, "/")
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
@@ -239,20 +244,21 @@ class _Runner:
                                                 "read from the ARNs inside")
             gaads: list[Path] = []
             extras: list[Path] = []
-            for f in sorted(d.iterdir()):
-                if f.name.startswith("."):
+            with os.scandir(d) as scan:  # DirEntry knows file from folder without a stat per file
+                entries = sorted((e.name, e.is_file()) for e in scan)
+            for name, is_file in entries:
+                if name.startswith("."):
                     continue
-                if f.is_file() and f.name.startswith("authorization-details") and f.name.endswith(
-                        (".json", ".json.gz")):
-                    gaads.append(f)
-                elif f.is_file() and f.name in ACCOUNT_FILES[1:]:
-                    extras.append(f)
-                elif f.is_file() and f.name.lower().endswith(_NOTES):
-                    report.info(self.rel(f), "", "not a snapshot file; not read")
+                if is_file and name.startswith("authorization-details") and name.endswith((".json", ".json.gz")):
+                    gaads.append(d / name)
+                elif is_file and name in ACCOUNT_FILES[1:]:
+                    extras.append(d / name)
+                elif is_file and name.lower().endswith(_NOTES):
+                    report.info(self.rel(d / name), "", "not a snapshot file; not read")
                 else:
-                    report.warning(self.rel(f), "", "unknown " + ("folder" if f.is_dir() else "file") +
+                    report.warning(self.rel(d / name), "", "unknown " + ("file" if is_file else "folder") +
                                    f" (an account folder holds {', '.join(ACCOUNT_FILES)})",
-                                   skipped="folder" if f.is_dir() else "file")
+                                   skipped="file" if is_file else "folder")
             if not gaads:
                 report.error(self.rel(d), "", "authorization-details.json is missing (it is required): the "
                              "account's users, groups, roles and managed policies are unknown",

@@ -54,7 +54,7 @@ def read_json_file(path: Path, ctx: FileCtx) -> tuple[bool, object]:
 
 def parse_json_bytes(data: bytes, ctx: FileCtx) -> tuple[bool, object]:
     ctx.report.files_read += 1
-    if not data.strip():
+    if not data or data.isspace():
         ctx.error("", "the file is empty", skipped="file")
         return False, None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a BOM (PowerShell's `>` writes this)

@@ -40,9 +40,8 @@ def load_roles_json(doc: object, ctx: FileCtx, build: Build, acct: Account) -> N
     own_roles = acct.roles
     unknown: list[str] = []
     for i, item in enumerate(items):
-        where = f"{base}[{i}]"
         if item.__class__ is not dict:
-            ctx.error(where, f"expected a role object, found {kind_of(item)}", skipped="role entry")
+            ctx.error(f"{base}[{i}]", f"expected a role object, found {kind_of(item)}", skipped="role entry")
             continue
         arn = item.get("Arn")
         role = None
@@ -60,21 +59,21 @@ def load_roles_json(doc: object, ctx: FileCtx, build: Build, acct: Account) -> N
         if role is None:
             label = arn if arn.__class__ is str else item.get("RoleName")
             if label.__class__ is not str:
-                ctx.error(where, "a role entry without Arn or RoleName", skipped="role entry")
+                ctx.error(f"{base}[{i}]", "a role entry without Arn or RoleName", skipped="role entry")
             else:
                 unknown.append(label)  # type: ignore[arg-type]
             continue
-        if "MaxSessionDuration" not in item:
-            continue
-        seconds = item["MaxSessionDuration"]
-        if valid_max_session(seconds):
+        seconds = item.get("MaxSessionDuration")
+        if seconds.__class__ is int and 3600 <= seconds <= 43200:  # type: ignore[operator]
             role.max_session_duration = seconds
             role.max_session_duration_known = True
-        else:
-            ctx.warning(f"{where}.MaxSessionDuration", f"expected 3600..43200 seconds, found {short(seconds)}; "
+        elif seconds is not None:
+            ctx.warning(f"{base}[{i}].MaxSessionDuration", f"expected 3600..43200 seconds, found {short(seconds)}; "
                                                        f"{DEFAULT_MAX_SESSION_SECONDS} assumed")
         if not role.description:
-            role.description = get_str(item, "Description", ctx, where)
+            description = item.get("Description")
+            if description is not None:
+                role.description = get_str(item, "Description", ctx, f"{base}[{i}]")
     if unknown:
         ctx.warning(base, f"{len(unknown)} role(s) are not in the account's authorization details and are ignored "
                           f"(first: {unknown[0]})", skipped=f"{len(unknown)} role entr(ies)")

@@ -7,6 +7,9 @@ of the file is loaded.
 """
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime, timezone
+
 from explorer.snapshot.loader_common import (Build, FileCtx, get_bool, get_int, get_list, get_str, get_tags,
                                              get_time, kind_of, parse_time, short)
 from explorer.snapshot.model import (DEFAULT_MAX_SESSION_SECONDS, Account, Group, ManagedPolicy, PolicyRef, Role,
@@ -15,11 +18,26 @@ from explorer.snapshot.policy_document import try_decode_policy_document
 
 GAAD_KEYS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 
+# The fast paths call the model's constructors with positional arguments (much cheaper than keywords for these
+# wide dataclasses) only while the field order is the one written here; otherwise they use keywords.
+_ROLE_FIELDS = ("name", "arn", "role_id", "account_id", "path", "trust_policy", "inline_policies",
+                "attached_policies", "permissions_boundary", "tags", "instance_profiles", "last_used",
+                "last_used_region", "max_session_duration", "max_session_duration_known", "description",
+                "create_date", "source")
+_USER_FIELDS = ("name", "arn", "user_id", "account_id", "path", "groups", "inline_policies", "attached_policies",
+                "permissions_boundary", "tags", "create_date", "source")
+_ROLE_POSITIONAL = tuple(f.name for f in dataclasses.fields(Role))[:len(_ROLE_FIELDS)] == _ROLE_FIELDS
+_USER_POSITIONAL = tuple(f.name for f in dataclasses.fields(User))[:len(_USER_FIELDS)] == _USER_FIELDS
+
 _decode = try_decode_policy_document
+_fromiso = datetime.fromisoformat
 
 
 def looks_like_gaad(doc: object) -> bool:
-    return doc.__class__ is dict and any(k in doc for k in GAAD_KEYS)  # type: ignore[operator]
+    """A get-account-authorization-details output (organization.json also has "Policies", but no detail list)."""
+    if doc.__class__ is not dict:
+        return False
+    return any(k in doc for k in GAAD_KEYS[:3]) or ("Policies" in doc and "Organization" not in doc)  # type: ignore
 
 
 def load_gaad(doc: object, ctx: FileCtx, build: Build, folder_account: str | None = None) -> str | None:
@@ -369,10 +387,15 @@ def _load_users(items: list, ctx: FileCtx, build: Build, acct: Account, duplicat
                     attached = _fast_attached(get("AttachedManagedPolicies"), shared)
                     tags = _fast_tags(get("Tags"))
                     created = get("CreateDate")
+                    good = True
                     if created is not None:
-                        created = parse_time(created)
-                    if inline is not None and attached is not None and tags is not None \
-                            and (created is not None or get("CreateDate") is None):
+                        created = _time(created)
+                        good = created is not None
+                    if good and inline is not None and attached is not None and tags is not None:
+                        if _USER_POSITIONAL:
+                            users[arn] = User(name, arn, user_id, account_id, path, groups, inline, attached,
+                                              boundary, tags, created, source)
+                            continue
                         users[arn] = User(
                             name=name, arn=arn, user_id=user_id, account_id=account_id, path=path, groups=groups,
                             inline_policies=inline, attached_policies=attached,
@@ -459,25 +482,30 @@ def _load_roles(items: list, ctx: FileCtx, build: Build, acct: Account, duplicat
                     ([] if not profiles else None)
                 last = get("RoleLastUsed")
                 last_used = last_region = None
-                good_last = True
+                good = True
                 if last:
                     if last.__class__ is dict:
                         last_used = last.get("LastUsedDate")
                         if last_used is not None:
-                            last_used = parse_time(last_used)
-                            good_last = last_used is not None
+                            last_used = _time(last_used)
+                            good = last_used is not None
                         last_region = last.get("Region")
                         if last_region is not None and last_region.__class__ is not str:
-                            good_last = False
+                            good = False
                     else:
-                        good_last = False
+                        good = False
                 created = get("CreateDate")
                 if created is not None:
-                    created = parse_time(created)
+                    created = _time(created)
+                    good = good and created is not None
                 description = get("Description", "")
-                if inline is not None and attached is not None and tags is not None and profiles is not None \
-                        and good_last and (created is not None or get("CreateDate") is None) \
-                        and description.__class__ is str:
+                if good and inline is not None and attached is not None and tags is not None \
+                        and profiles is not None and description.__class__ is str:
+                    if _ROLE_POSITIONAL:
+                        roles[arn] = Role(name, arn, role_id, account_id, path, trust, inline, attached,
+                                          boundary, tags, profiles, last_used, last_region,
+                                          DEFAULT_MAX_SESSION_SECONDS, False, description, created, source)
+                        continue
                     roles[arn] = Role(
                         name=name, arn=arn, role_id=role_id, account_id=account_id, path=path,
                         trust_policy=trust, inline_policies=inline, attached_policies=attached,
@@ -486,6 +514,17 @@ def _load_roles(items: list, ctx: FileCtx, build: Build, acct: Account, duplicat
                         description=description, create_date=created, source=source)
                     continue
         _careful_role(item, i, ctx, build, acct, duplicates)
+
+
+def _time(value: object) -> datetime | None:
+    """parse_time, with the common case (an aware ISO 8601 string) inline."""
+    if value.__class__ is str:
+        try:
+            result = _fromiso(value)  # type: ignore[arg-type]
+        except ValueError:
+            return None
+        return result if result.tzinfo is not None else result.replace(tzinfo=timezone.utc)
+    return parse_time(value)
 
 
 def _all_have_arn(profiles: object) -> bool:

@@ -210,6 +210,10 @@ class _Generator:
         saml = kind in ("management", "security") or rng.random() < 0.2
 
         customer: list[dict] = []
+        ecs_trust = _doc({"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                          "Action": "sts:AssumeRole",
+                          "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:ecs:*:{acct}:*"},
+                                        "StringEquals": {"aws:SourceAccount": acct}}})
 
         def customer_policy(name: str, document: dict) -> str:
             arn = f"arn:aws:iam::{acct}:policy/{name}"
@@ -223,7 +227,9 @@ class _Generator:
         boundary_arn = customer_policy("DeveloperBoundary", self.boundary_doc)
         team = TEAMS[int(acct[-6:-3]) % len(TEAMS)]
         app_arn = customer_policy(f"{team}-app-access", self.app_docs[TEAMS.index(team)])
-        assume_local_arn = customer_policy("AssumeLocalRoles", _doc(_allow("sts:AssumeRole", f"arn:aws:iam::{acct}:role/*")))
+        assume_local_arn = customer_policy("AssumeTeamRoles", _doc(_allow(
+            "sts:AssumeRole",
+            [f"arn:aws:iam::{acct}:role/{team}-operator-*", f"arn:aws:iam::{acct}:role/{team}-app-1"])))
         force_mfa_arn = customer_policy("ForceMFA", self.force_mfa_doc)
         if kind == "security":
             hub_arn = customer_policy("AssumeHubAdmin", _doc(_allow("sts:AssumeRole",
@@ -303,7 +309,8 @@ class _Generator:
         if kind == "security":
             baseline.append(("HubAdmin", _doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:root"},
                                                 "Action": "sts:AssumeRole", "Condition": self.mfa_true}),
-                             {"managed": [_aws_arn("SecurityAudit")], "inline": {"AssumeSpokes": self.assume_spoke_doc}}))
+                             {"managed": [_aws_arn("SecurityAudit")],
+                              "inline": {"AssumeSpokes": self.assume_spoke_doc}}))
         if kind == "management":
             baseline.append(("OrgAdmin", _doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:root"},
                                                 "Action": "sts:AssumeRole", "Condition": self.mfa_true}),
@@ -326,11 +333,14 @@ class _Generator:
             budget -= 1
 
         # -- the rest: weighted trust patterns -------------------------------------------------------------
-        patterns = ("root", "root", "root", "user", "chain", "chain", "ci", "service", "service", "cross",
-                    "vendor", "wildcard")
+        # Weights keep the edge count near-linear: most roles are service roles (no incoming principal edges),
+        # `"AWS": "*"` trusts are rare (every broad caller of the organization reaches them).
+        patterns = ("service",) * 8 + ("root",) * 3 + ("chain",) * 2 + ("ci",) * 2 + ("user", "cross", "vendor")
+        wildcard_left = 1 if (kind == "shared" or rng.random() < 0.01) else 0
         counter: dict[str, int] = {}
         for _ in range(budget):
-            pattern = rng.choice(patterns)
+            pattern = "wildcard" if wildcard_left else rng.choice(patterns)
+            wildcard_left = 0
             if pattern == "user" and not user_arns:
                 pattern = "root"
             if pattern == "ci" and not oidc:
@@ -354,7 +364,8 @@ class _Generator:
                 else:
                     principal = f"arn:aws:iam::{plan.security}:role/HubAdmin"
                 trust = _doc({"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"})
-                arn = add_role(f"chain-{n}", trust, managed=[app_arn], inline={"AssumeChainRoles": self.assume_chain_doc})
+                arn = add_role(f"chain-{n}", trust, managed=[app_arn],
+                               inline={"AssumeChainRoles": self.assume_chain_doc})
                 self.chain_roles.append(arn)
             elif pattern == "ci":
                 r = rng.random()
@@ -370,9 +381,12 @@ class _Generator:
                          inline={"AssumeChainRoles": self.assume_chain_doc} if rng.random() < 0.3 else None,
                          boundary=rng.random() < 0.5)
             elif pattern == "service":
-                if rng.random() < 0.5:
+                r = rng.random()
+                if r < 0.45:
                     add_role(f"{team}-fn-{n}", self.lambda_trust, path="/service-role/",
                              managed=[_aws_arn("AWSLambdaBasicExecutionRole"), app_arn])
+                elif r < 0.7:
+                    add_role(f"{team}-task-{n}", ecs_trust, managed=[app_arn])
                 else:
                     add_role(f"{team}-ec2-{n}", self.ec2_trust, managed=[_aws_arn("AmazonSSMManagedInstanceCore")],
                              inline={"App": self.app_docs[n % len(self.app_docs)]}, instance_profile=True)
@@ -461,7 +475,8 @@ class _Generator:
              "Content": _doc({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})},
             {"Id": "p-synperimetr", "Name": "DataPerimeter", "Type": "RESOURCE_CONTROL_POLICY",
              "AwsManaged": False, "Targets": [ROOT_ID],
-             "Content": _doc({"Effect": "Deny", "Principal": "*", "Action": ["s3:*", "kms:*", "sqs:*", "sts:AssumeRole"],
+             "Content": _doc({"Effect": "Deny", "Principal": "*",
+                              "Action": ["s3:*", "kms:*", "sqs:*", "sts:AssumeRole"],
                               "Resource": "*", "Condition": {
                                   "StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG_ID,
                                                               "aws:PrincipalAccount": list(VENDOR_ACCOUNTS)},

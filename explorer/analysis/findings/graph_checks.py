@@ -59,11 +59,35 @@ def _chains(paths: list, limit: int) -> list[dict]:
     return [p.to_json() for p in ordered[:limit]]
 
 
-def _external_source(snapshot, tg, node) -> bool:
+def _needs_our_org(requirement, org: str) -> bool:
+    key = requirement.key.lower()
+    if key not in ("aws:principalorgid", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourceorgpaths"):
+        return False
+    if "not" in requirement.operator.lower():
+        return False
+    return bool(requirement.values) and all(v.startswith(org) for v in requirement.values)
+
+
+def _first_hop_needs_our_org(snapshot, path) -> bool:
+    """Does every alternative of the chain's first hop require the caller to be in our organization?"""
+    org = snapshot.organization.id if snapshot.organization is not None else None
+    if org is None or not path.hops:
+        return False
+    requires = path.hops[0].requires
+    return bool(requires) and all(any(_needs_our_org(r, org) for r in alt) for alt in requires)
+
+
+def _external_source(snapshot, tg, node, path) -> bool:
+    """Is the chain's source outside the organization? Anyone, a foreign account or principal, or a web-identity
+    provider whose first hop accepts tokens of any subject (GitHub Actions with `repo:*`: any repository)."""
     data = tg.graph.nodes[node]
     kind = data.get(S.KIND)
     if kind == S.ANYONE:
-        return True
+        return not _first_hop_needs_our_org(snapshot, path)
+    if kind == S.OIDC_PROVIDER:
+        from explorer.analysis.findings.trust import open_subject_roles
+        first = path.hops[0].target if path.hops else None
+        return first in open_subject_roles(snapshot)
     if kind in (S.SERVICE,):
         return False
     acct = data.get(S.ACCOUNT_ID)
@@ -75,7 +99,7 @@ def _admin_reach(snapshot, tg, settings):
     from explorer.analysis.admin import admin_roles
     from explorer.analysis.paths import reach_to
     cache = tg.__dict__.setdefault("_findings_admin_reach", {})
-    key = (settings.engine, settings.max_hops)
+    key = (settings.engine, settings.max_hops, tg.context, id(tg.graph))
     if key not in cache:
         out = []
         for arn, access in admin_roles(snapshot, settings=settings.engine).items():
@@ -96,7 +120,7 @@ def _admin_reach(snapshot, tg, settings):
                    "Conditional edges count: the chain is shown with what it requires.")
 def admin_reachable_external(snapshot, tg, settings):
     for arn, access, reach in _admin_reach(snapshot, tg, settings):
-        outside = sorted(src for src in reach if _external_source(snapshot, tg, src))
+        outside = sorted(src for src in reach if _external_source(snapshot, tg, src, reach[src]))
         if not outside:
             continue
         paths = [reach[s] for s in outside]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from explorer.analysis.findings.model import HIGH, LOW, MEDIUM, Evidence, Finding, Remediation
 from explorer.analysis.findings.policy import principal_account, statements, with_condition
 from explorer.analysis.findings.registry import check
-from explorer.analysis.findings.scope import (NARROWING_KEYS, denied_outside_org, is_internal, narrowed_accounts,
-                                              org_id)
+from explorer.analysis.findings.scope import (NARROWING_KEYS, is_internal, narrowed_accounts, org_id,
+                                              outsiders_admitted)
 
 FAMILY = "resource"
 
@@ -74,8 +74,18 @@ def outside_org(snapshot, tg, settings):
             external = [a for a in accounts if not is_internal(snapshot, a)]
             if not external and not public:
                 continue
-            if all(denied_outside_org(snapshot, rp.policy, rp.account_id, a) for a in _actions_of(st)):
+            # the engine decides whether the policy's own Denies and the RCPs let them in
+            named = [p for p in (["*"] if "*" in st.aws_principals() or st.has_not_principal else [])
+                     + [p for p in st.aws_principals() if principal_account(p) in external]]
+            if "*" in named and not public:
+                named = [a for a in external]  # a "*" narrowed to outside accounts
+            admitted = outsiders_admitted(snapshot, settings.engine, st=st, principals=named, resource_arn=rp.arn,
+                                          resource_account=rp.account_id, document=rp.policy, kind="resource",
+                                          label=_label(rp), source=rp.source)
+            if not admitted:
                 continue
+            public = public and "*" in admitted
+            external = sorted({principal_account(p) for p in admitted if p != "*"})
             if org:
                 fixed = with_condition(st.raw, "StringEquals", "aws:PrincipalOrgID", org)
                 how = f"add StringEquals aws:PrincipalOrgID {org}"

@@ -82,6 +82,59 @@ def denied_outside_org(snapshot: Snapshot, document: dict | None, account_id: st
     return False
 
 
+def _concrete_actions(st: Stmt, service: str, limit: int = 2) -> list[str]:
+    """Up to `limit` real actions the statement covers (wildcards expanded with the action catalogue)."""
+    out: list[str] = []
+    patterns = [str(a) for a in as_list(st.raw.get("Action"))] if "Action" in st.raw else [f"{service}:*"]
+    for pat in patterns:
+        if "*" not in pat and "?" not in pat:
+            candidates = [pat]
+        else:
+            try:
+                from explorer.iam.catalogue import catalogue
+                cat = catalogue()
+                scoped = pat if pat.split(":", 1)[0] not in ("*", "") else f"{service}:*"
+                candidates = sorted(cat.expand(scoped))
+            except ImportError:  # pragma: no cover - the catalogue ships with the project
+                candidates = []
+        for a in candidates:
+            if st.covers_action(a) and a not in out:
+                out.append(a)
+                break
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _concrete_resource(st: Stmt, resource_arn: str) -> str:
+    for res in as_list(st.raw.get("Resource")):
+        if isinstance(res, str) and res != "*" and resource_arn.split("/")[0].split(":")[-1] in res:
+            return res.replace("*", "x").replace("?", "x")
+    return resource_arn
+
+
+def outsiders_admitted(snapshot: Snapshot, settings, *, st: Stmt, principals: list[str], resource_arn: str,
+                       resource_account: str, document: dict, kind: str, label: str, source: str,
+                       actions: list[str] | None = None) -> list[str]:
+    """Which of `principals` (outside the organization; "*" for any outside account) the engine lets in through
+    this statement's policy, the policy's own Deny statements and the RCPs of the resource's account."""
+    from explorer.analysis.admin import _prober
+    prober = _prober(snapshot, settings)
+    service = resource_arn.split(":")[2] if resource_arn.count(":") >= 2 else "*"
+    actions = actions or _concrete_actions(st, service)
+    resource = _concrete_resource(st, resource_arn) if kind != "trust" else resource_arn
+    admitted = []
+    for principal in principals:
+        for action in actions:
+            decision = prober.outside_allowed(resource_arn=resource, resource_account=resource_account,
+                                              document=document, kind=kind, label=label, source=source,
+                                              action=action, principal=principal)
+            if decision.allowed:
+                admitted.append(principal)
+                break
+    return admitted
+
+
 def narrowed_accounts(st: Stmt) -> list[str] | None:
     """For a `*` principal narrowed by account-valued keys, the accounts it is narrowed to (None if it is not
     narrowed to accounts)."""

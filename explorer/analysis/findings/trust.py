@@ -15,8 +15,14 @@ from explorer.analysis.findings.model import HIGH, LOW, MEDIUM, Finding, Remedia
 from explorer.analysis.findings.policy import (ASSUME_ACTIONS, base_operator, is_negated, is_unique_id,
                                                principal_account, statements, with_condition)
 from explorer.analysis.findings.registry import check
-from explorer.analysis.findings.scope import (NARROWING_KEYS, customer_roles, denied_outside_org, is_internal,
-                                              narrowed_accounts, org_id, trust_evidence, trust_statements)
+from explorer.analysis.findings.scope import (NARROWING_KEYS, customer_roles, is_internal, narrowed_accounts, org_id,
+                                              outsiders_admitted, trust_evidence, trust_label, trust_statements)
+
+
+def _admitted(snapshot, settings, role, st, principals, actions=("sts:AssumeRole",)) -> list[str]:
+    return outsiders_admitted(snapshot, settings.engine, st=st, principals=principals, resource_arn=role.arn,
+                              resource_account=role.account_id, document=role.trust_policy, kind="trust",
+                              label=trust_label(role), source=role.source, actions=list(actions))
 
 FAMILY = "trust"
 EXTERNAL_ID_PLACEHOLDER = "<unique-external-id-agreed-with-the-third-party>"
@@ -34,16 +40,19 @@ def external_without_external_id(snapshot, tg, settings):
     for role, st in trust_statements(snapshot, "sts:AssumeRole"):
         principals = st.aws_principals()
         if "*" in principals:
-            accounts = narrowed_accounts(st) or []  # a "*" narrowed to accounts names those accounts
+            named = narrowed_accounts(st) or []  # a "*" narrowed to accounts names those accounts
         else:
-            accounts = [a for a in (principal_account(p) for p in principals) if a]
-        external = sorted({a for a in accounts if a != role.account_id and not is_internal(snapshot, a)})
-        if not external:
-            continue
-        if st.narrows_on(("sts:ExternalId",)):
+            named = [p for p in principals if principal_account(p)]
+        named = [p for p in named if principal_account(p) != role.account_id
+                 and not is_internal(snapshot, principal_account(p))]
+        if not named or st.narrows_on(("sts:ExternalId",)):
             continue
         if org and any(org in vals for _, _, vals in st.positive_condition(("aws:PrincipalOrgID",))):
             continue  # only members of our organization can satisfy it: nobody in those accounts
+        # the engine decides whether the trust (its own Denies, the RCPs) actually lets them in
+        external = sorted({principal_account(p) for p in _admitted(snapshot, settings, role, st, named)})
+        if not external:
+            continue
         fixed = with_condition(st.raw, "StringEquals", "sts:ExternalId", EXTERNAL_ID_PLACEHOLDER)
         yield Finding(
             rule="trust-external-no-externalid", severity=HIGH,
@@ -132,8 +141,8 @@ def principal_star(snapshot, tg, settings):
                 continue
             if st.narrows_on(NARROWING_KEYS):
                 continue
-            if all(denied_outside_org(snapshot, role.trust_policy, role.account_id, a) for a in actions):
-                continue
+            if not _admitted(snapshot, settings, role, st, ["*"], actions):
+                continue  # its own Deny statements or the RCPs keep every outsider out
             if org:
                 fixed = with_condition(st.raw, "StringEquals", "aws:PrincipalOrgID", org)
                 how = f"restrict it to the organization with StringEquals aws:PrincipalOrgID {org}"
@@ -256,6 +265,16 @@ def oidc_without_audience(snapshot, tg, settings):
             evidence=(trust_evidence(role, st, provider=fed),),
             remediation=Remediation(f"Add StringEquals {keys[0]} with your application's audience.", fixed),
             related=(fed,))
+
+
+def open_subject_roles(snapshot) -> set[str]:
+    """ARNs of roles whose GitHub Actions trust accepts any repository (what the check below reports)."""
+    cache = snapshot.__dict__.get("_open_subject_roles")
+    if cache is None:
+        from explorer.analysis.findings.registry import DEFAULT_FINDING_SETTINGS
+        cache = {f.subject for f in oidc_unrestricted_subject(snapshot, None, DEFAULT_FINDING_SETTINGS)}
+        snapshot.__dict__["_open_subject_roles"] = cache
+    return cache
 
 
 @check("trust-oidc-unrestricted-subject", family=FAMILY, severity=HIGH,

@@ -89,7 +89,7 @@ class Condition:
     def evaluate(self, lookup) -> F.Formula:
         rv = lookup(self.key_lower)
         if rv is UNKNOWN:
-            return self.requirement
+            return self._unknown_requirement(lookup) if self.has_vars else self.requirement
         if self.spec.family == "null":
             return F.TRUE if null.null_holds(rv is not None, self.values) else F.FALSE
         values = self.values
@@ -106,6 +106,23 @@ class Condition:
                 except ValueError:
                     continue
         return F.TRUE if self.holds(rv, values) else F.FALSE
+
+    def _unknown_requirement(self, lookup) -> F.Formula:
+        """The requirement on an unknown key, with the policy variables that are known substituted."""
+        texts = []
+        for t in self.templates:
+            tokens = resolve(t, lookup)
+            if tokens is MISSING:
+                continue
+            if isinstance(tokens, UnknownVar):
+                texts.append(t.raw)
+            else:
+                texts.append("".join(text for text, _ in tokens))
+        if not texts:  # every value names an absent variable: matches nothing
+            if self.set_op is None and not self.spec.negated and not self.if_exists:
+                return F.FALSE
+            return self.requirement
+        return F.literal(Requirement(self.key, self.operator, tuple(texts)))
 
     def holds(self, rv, values) -> bool:
         spec = self.spec

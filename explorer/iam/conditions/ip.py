@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from explorer.iam.conditions.base import OperatorSpec
 
@@ -13,16 +14,25 @@ def parse_network(value):
         raise ValueError(f"{value!r} is not an IP address or CIDR range") from None
 
 
-def _test(value: str, network) -> bool:
+@lru_cache(maxsize=65536)
+def _request_address(value: str):
+    """A request value as an address or network, None when it is neither."""
+    text = value.strip()
     try:
-        text = value.strip()
         if "/" in text:
-            other = ipaddress.ip_network(text, strict=False)
-            return other.version == network.version and other.subnet_of(network)
-        addr = ipaddress.ip_address(text)
+            return ipaddress.ip_network(text, strict=False)
+        return ipaddress.ip_address(text)
     except ValueError:
+        return None
+
+
+def _test(value: str, network) -> bool:
+    addr = _request_address(value)
+    if addr is None or addr.version != network.version:
         return False
-    return addr.version == network.version and addr in network
+    if isinstance(addr, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+        return addr.subnet_of(network)
+    return addr in network
 
 
 OPERATORS = [

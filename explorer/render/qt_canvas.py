@@ -1,0 +1,299 @@
+"""pyqtgraph items that draw a Scene, shared by the window's canvas and the PNG export.
+
+Few items, whatever the size of the estate:
+  BandsItem      one item painting every account band and its (sticky) title
+  PlotCurveItem  one per edge style (connect="pairs"), plus one for the highlighted path
+  ScatterPlotItem one for all nodes (pixel-sized symbols from style.py polygons), one for the selection rings
+  LabelsItem     one item painting only the labels and badges inside the visible rectangle, and nothing when
+                 zoomed out so far that they could not be read
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from explorer.render import layout as L
+from explorer.render import scene as SC
+from explorer.render import style as ST
+
+LABEL_MAX = 2500  # more visible labels than this: too dense to read, draw none
+MIN_ROW_PX = 11.0  # a row must be this tall on screen before node labels are drawn
+
+_SYMBOL_CACHE: dict[str, object] = {}
+
+
+def symbol_path(ks: ST.KindStyle):
+    """The kind's symbol as a pyqtgraph symbol (name "o" for circles, a QPainterPath for polygons)."""
+    if ks.symbol == ST.CIRCLE:
+        return "o"
+    path = _SYMBOL_CACHE.get(ks.kind)
+    if path is None:
+        path = QtGui.QPainterPath()
+        pts = ks.symbol
+        path.moveTo(*pts[0])
+        for x, y in pts[1:]:
+            path.lineTo(x, y)
+        path.closeSubpath()
+        _SYMBOL_CACHE[ks.kind] = path
+    return path
+
+
+def make_pen(es: ST.EdgeStyle, scale: float = 1.0) -> QtGui.QPen:
+    pen = QtGui.QPen(QtGui.QColor(es.color))
+    pen.setWidthF(es.width * scale)
+    pen.setCosmetic(True)
+    pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap if not es.dash else QtCore.Qt.PenCapStyle.FlatCap)
+    if es.dash:
+        pen.setDashPattern(list(es.dash))
+    return pen
+
+
+def _pairs_xy(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    segs = [a for a in arrays if a is not None and len(a)]
+    if not segs:
+        return np.zeros(0), np.zeros(0)
+    s = np.concatenate(segs, axis=0)
+    return s[:, [0, 2]].ravel(), s[:, [1, 3]].ravel()
+
+
+class BandsItem(pg.GraphicsObject):
+    """Every account band, and its title pinned to the left edge of the view while the band is visible."""
+
+    def __init__(self, bands: list[L.Band], theme: dict, pixel_scale: float = 1.0, overview: bool = False):
+        super().__init__()
+        self.bands = bands
+        self.theme = theme
+        self.pixel_scale = pixel_scale
+        self.overview = overview
+        x1 = max((b.x1 for b in bands), default=1.0)
+        y1 = max((b.y1 for b in bands), default=1.0)
+        self._rect = QtCore.QRectF(0, 0, x1, y1)
+        self.setZValue(-10)
+
+    def boundingRect(self):
+        return self._rect
+
+    def set_theme(self, theme: dict) -> None:
+        self.theme = theme
+        self.update()
+
+    def paint(self, p, opt, widget):
+        th = self.theme
+        fills = (QtGui.QColor(th["band_a"]), QtGui.QColor(th["band_b"]))
+        border = QtGui.QPen(QtGui.QColor(th["band_border"]))
+        border.setCosmetic(True)
+        p.setPen(border)
+        for b in self.bands:
+            p.setBrush(fills[b.index % 2])
+            p.drawRect(QtCore.QRectF(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0))
+        # titles in device pixels
+        tr = p.transform()
+        view = self.viewRect()
+        p.resetTransform()
+        s = self.pixel_scale
+        f_title = QtGui.QFont()
+        f_title.setPixelSize(max(6, int(round(14 * s))))
+        f_title.setBold(True)
+        f_sub = QtGui.QFont()
+        f_sub.setPixelSize(max(5, int(round(11 * s))))
+        top_left_x = view.left() if view is not None else 0.0
+        for b in self.bands:
+            if view is not None and (b.y1 < view.top() or b.y0 > view.bottom()):
+                continue
+            p0 = tr.map(QtCore.QPointF(max(b.x0, top_left_x), b.y0))
+            p1 = tr.map(QtCore.QPointF(b.x1, b.y1))
+            band_h = abs(p1.y() - p0.y())
+            if band_h < 16 * s:
+                continue
+            x = p0.x() + 10 * s
+            p.setFont(f_title)
+            p.setPen(QtGui.QColor(th["band_title"]))
+            p.drawText(QtCore.QPointF(x, p0.y() + 18 * s), b.title)
+            if b.subtitle and band_h > 40 * s:
+                p.setFont(f_sub)
+                p.setPen(QtGui.QColor(th["ou_title"]))
+                p.drawText(QtCore.QPointF(x, p0.y() + 33 * s), b.subtitle)
+
+
+class LabelsItem(pg.GraphicsObject):
+    """The labels of the visible nodes and the badges of the visible conditional edges."""
+
+    def __init__(self, scene: SC.Scene, theme: dict, pixel_scale: float = 1.0):
+        super().__init__()
+        self.scene_data = scene
+        self.theme = theme
+        self.pixel_scale = pixel_scale
+        self._rect = QtCore.QRectF(-50, -50, scene.width + 400, scene.height + 100)
+        self._bx = np.array([b[0] for b in scene.badges], dtype=float)
+        self._by = np.array([b[1] for b in scene.badges], dtype=float)
+        self.setZValue(20)
+        self.drawn_labels = 0  # for tests: how many labels the last paint drew
+
+    def boundingRect(self):
+        return self._rect
+
+    def set_theme(self, theme: dict) -> None:
+        self.theme = theme
+        self.update()
+
+    def paint(self, p, opt, widget):
+        sc = self.scene_data
+        tr = p.transform()
+        view = self.viewRect()
+        if view is None:
+            return
+        px_per_unit = abs(tr.m22()) or abs(tr.m21()) or 1.0
+        overview = sc.view.mode == SC.OVERVIEW
+        row_px = (L.ROW_H if not overview else 60.0) * px_per_unit
+        self.drawn_labels = 0
+        if row_px < MIN_ROW_PX * self.pixel_scale:
+            return
+        xs, ys = sc.xs, sc.ys
+        margin_x = L.COL_W
+        mask = ((xs >= view.left() - margin_x) & (xs <= view.right()) & (ys >= view.top() - L.ROW_H)
+                & (ys <= view.bottom() + L.ROW_H))
+        idx = np.nonzero(mask)[0]
+        if len(idx) > LABEL_MAX:
+            return
+        s = self.pixel_scale
+        font = QtGui.QFont()
+        font.setPixelSize(max(5, int(round((13 if overview else 11) * s))))
+        fm = QtGui.QFontMetricsF(font)
+        p.resetTransform()
+        p.setFont(font)
+        p.setPen(QtGui.QColor(self.theme["text"]))
+        col_px = (L.COL_W if not overview else 300.0) * px_per_unit
+        max_w = max(20.0, col_px - 26 * s)
+        elide = QtCore.Qt.TextElideMode.ElideMiddle
+        for i in idx:
+            pt = tr.map(QtCore.QPointF(xs[i], ys[i]))
+            ks = ST.kind_style(sc.kinds[i])
+            text = sc.labels[i]
+            if fm.horizontalAdvance(text) > max_w:
+                text = fm.elidedText(text, elide, max_w)
+            # baseline just above the centre line: edges leaving the node run under the text
+            p.drawText(QtCore.QPointF(pt.x() + (ks.size / 2 + 3) * s, pt.y() - 2.5 * s), text)
+        self.drawn_labels = len(idx)
+        # badges of conditional edges (and counts in the overview)
+        if len(self._bx) and row_px >= 14 * s:
+            bmask = ((self._bx >= view.left()) & (self._bx <= view.right()) & (self._by >= view.top())
+                     & (self._by <= view.bottom()))
+            bidx = np.nonzero(bmask)[0]
+            if len(bidx) <= LABEL_MAX:
+                bf = QtGui.QFont()
+                bf.setPixelSize(max(5, int(round(9 * s))))
+                bf.setBold(True)
+                bfm = QtGui.QFontMetricsF(bf)
+                p.setFont(bf)
+                bg = QtGui.QColor(self.theme["badge_bg"])
+                border = QtGui.QPen(QtGui.QColor(self.theme["band_border"]))
+                fg = QtGui.QColor(self.theme["badge_text"])
+                for i in bidx:
+                    pt = tr.map(QtCore.QPointF(self._bx[i], self._by[i]))
+                    text = sc.badges[i][2]
+                    w = bfm.horizontalAdvance(text) + 6 * s
+                    h = bfm.height() + 2 * s
+                    r = QtCore.QRectF(pt.x() - w / 2, pt.y() - h / 2, w, h)
+                    p.setPen(border)
+                    p.setBrush(bg)
+                    p.drawRoundedRect(r, 3 * s, 3 * s)
+                    p.setPen(fg)
+                    p.drawText(r, QtCore.Qt.AlignmentFlag.AlignCenter, text)
+
+
+class SceneItems:
+    """All the items of one Scene. `pixel_scale` multiplies pixel sizes (symbols, pens, fonts) for exports."""
+
+    def __init__(self, scene: SC.Scene, theme_name: str = "light", pixel_scale: float = 1.0,
+                 antialias: bool | None = None):
+        self.scene = scene
+        self.theme_name = theme_name
+        th = ST.theme(theme_name)
+        self.pixel_scale = pixel_scale
+        aa = antialias if antialias is not None else scene.edge_count < 4000
+        self.bands = BandsItem(scene.bands, th, pixel_scale, scene.view.mode == SC.OVERVIEW)
+        self.curves: dict[str, pg.PlotCurveItem] = {}
+        for key in ST.EDGE_STYLE_ORDER:
+            if key == ST.HIGHLIGHT:
+                continue
+            x, y = _pairs_xy(scene.edge_segments.get(key), scene.arrow_segments.get(key))
+            if not len(x):
+                continue
+            curve = pg.PlotCurveItem(x=x, y=y, connect="pairs", pen=make_pen(ST.EDGE_STYLES[key], pixel_scale),
+                                     antialias=aa, skipFiniteCheck=True)
+            curve.setZValue(-5 + ST.EDGE_STYLE_ORDER.index(key) * 0.1)
+            self.curves[key] = curve
+        self.highlight_curve = pg.PlotCurveItem(x=np.zeros(0), y=np.zeros(0), connect="pairs",
+                                                pen=make_pen(ST.EDGE_STYLES[ST.HIGHLIGHT], pixel_scale),
+                                                antialias=True, skipFiniteCheck=True)
+        self.highlight_curve.setZValue(-1)
+        self.nodes = pg.ScatterPlotItem(pxMode=True, antialias=True)
+        self.nodes.setZValue(5)
+        self._set_nodes(th)
+        self.rings = pg.ScatterPlotItem(pxMode=True, antialias=True)
+        self.rings.setZValue(4)
+        self.labels = LabelsItem(scene, th, pixel_scale)
+        self.set_highlight(scene.highlight)
+
+    def _set_nodes(self, th: dict) -> None:
+        sc = self.scene
+        s = self.pixel_scale
+        border = pg.mkPen(th["node_border"], width=max(0.5, 0.8 * s))
+        brushes, symbols, sizes = {}, {}, {}
+        b_list, s_list, z_list = [], [], []
+        for k in sc.kinds:
+            if k not in brushes:
+                ks = ST.kind_style(k)
+                brushes[k] = pg.mkBrush(ks.color)
+                symbols[k] = symbol_path(ks)
+                sizes[k] = ks.size * s
+            b_list.append(brushes[k])
+            s_list.append(symbols[k])
+            z_list.append(sizes[k])
+        self.nodes.setData(x=sc.xs, y=sc.ys, symbol=s_list, size=z_list, brush=b_list, pen=border)
+
+    def items(self) -> list:
+        return [self.bands, *self.curves.values(), self.highlight_curve, self.rings, self.nodes, self.labels]
+
+    def add_to(self, viewbox: pg.ViewBox) -> None:
+        for it in self.items():
+            viewbox.addItem(it, ignoreBounds=it is not self.bands)
+
+    def remove_from(self, viewbox: pg.ViewBox) -> None:
+        for it in self.items():
+            viewbox.removeItem(it)
+
+    def set_theme(self, theme_name: str) -> None:
+        self.theme_name = theme_name
+        th = ST.theme(theme_name)
+        self.bands.set_theme(th)
+        self.labels.set_theme(th)
+        self._set_nodes(th)
+        self.set_highlight(self.scene.highlight)
+
+    def set_visible_denied(self, visible: bool) -> None:
+        for key, curve in self.curves.items():
+            if "denied" in key:
+                curve.setVisible(visible)
+
+    def set_highlight(self, hl: SC.Highlight) -> None:
+        sc = self.scene
+        self.scene.highlight = hl
+        th = ST.theme(self.theme_name)
+        pairs = [(u, v) for u, v in hl.edges if u in sc.index and v in sc.index]
+        coords = [(sc.xs[sc.index[u]], sc.ys[sc.index[u]], sc.xs[sc.index[v]], sc.ys[sc.index[v]])
+                  for u, v in pairs]
+        seg, arr, _ = SC._segments(coords)
+        x, y = _pairs_xy(seg, arr)
+        self.highlight_curve.setData(x=x, y=y, connect="pairs")
+        ring_nodes = [n for n in hl.nodes if n in sc.index]
+        if hl.selected is not None and hl.selected in sc.index and hl.selected not in ring_nodes:
+            ring_nodes.append(hl.selected)
+        idx = [sc.index[n] for n in ring_nodes]
+        s = self.pixel_scale
+        if idx:
+            self.rings.setData(x=sc.xs[idx], y=sc.ys[idx], symbol="o", size=26 * s, brush=None,
+                               pen=pg.mkPen(th["selection"], width=3 * s))
+        else:
+            self.rings.setData(x=np.zeros(0), y=np.zeros(0))

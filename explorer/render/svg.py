@@ -1,0 +1,156 @@
+"""SVG export, written from the Scene (plain XML, no Qt): real vector shapes, one <g> per account band holding its
+band, title, nodes and labels, one <g> per edge style, tooltips as <title>, the caption on top and the legend
+below. Same frame (sizes and places) as the PNG export (`scene.frame_for`)."""
+from __future__ import annotations
+
+import io
+import re
+from xml.sax.saxutils import escape
+
+from explorer.render import scene as SC
+from explorer.render import style as ST
+
+NODE_SCALE = 1.0  # node symbol size in scene units per style pixel
+LABEL_SIZE = 11.0  # scene units
+FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+
+
+def _id(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", str(text))
+
+
+def _num(v: float) -> str:
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def _symbol(out: io.StringIO, kind_style: ST.KindStyle, x: float, y: float, size: float, extra: str,
+            stroke: str) -> None:
+    if kind_style.symbol == ST.CIRCLE:
+        out.write(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(size / 2)}" fill="{kind_style.color}" '
+                  f'stroke="{stroke}" stroke-width="1"{extra}')
+    else:
+        pts = " ".join(f"{_num(x + px * size)},{_num(y + py * size)}" for px, py in kind_style.symbol)
+        out.write(f'<polygon points="{pts}" fill="{kind_style.color}" stroke="{stroke}" stroke-width="1"{extra}')
+
+
+def _dash(es: ST.EdgeStyle, scale: float = 1.0) -> str:
+    if not es.dash:
+        return ""
+    return ' stroke-dasharray="' + " ".join(_num(d * es.width * scale) for d in es.dash) + '"'
+
+
+def scene_to_svg(scene: SC.Scene, width: float = 1920.0, *, theme: str = "light") -> str:
+    th = ST.theme(theme)
+    fr = SC.frame_for(scene, width)
+    out = io.StringIO()
+    w = out.write
+    w('<?xml version="1.0" encoding="UTF-8"?>\n')
+    w(f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(fr.width)}" height="{_num(fr.height)}" '
+      f'viewBox="0 0 {_num(fr.width)} {_num(fr.height)}" font-family="{FONT}">\n')
+    w(f"<title>{escape(scene.caption[0] if scene.caption else 'IAM trust graph')}</title>\n")
+    w(f'<rect x="0" y="0" width="{_num(fr.width)}" height="{_num(fr.height)}" fill="{th["background"]}"/>\n')
+    # caption
+    w('<g id="caption">\n')
+    for i, (text, y) in enumerate(zip(scene.caption, fr.caption_y)):
+        size, weight = (20, "bold") if i == 0 else (15, "normal")
+        color = th["text"] if i == 0 else th["muted"]
+        w(f'<text x="{_num(SC.MARGIN)}" y="{_num(y)}" font-size="{size}" font-weight="{weight}" '
+          f'fill="{color}">{escape(text)}</text>\n')
+    w("</g>\n")
+    # graph
+    w(f'<g id="graph" transform="translate({_num(fr.graph_x)},{_num(fr.graph_y)}) scale({fr.scale:.6g})">\n')
+    nodes_by_band: dict[str, list[int]] = {}
+    band_keys = [b.key for b in scene.bands]
+    for i, node in enumerate(scene.ids):
+        key = _band_key_of(scene, i)
+        nodes_by_band.setdefault(key if key in band_keys else "", []).append(i)
+    for band in scene.bands:
+        fill = th["band_a"] if band.index % 2 == 0 else th["band_b"]
+        w(f'<g id="account-{_id(band.key)}" class="account">\n<title>{escape(band.title)}'
+          f'{(" — " + escape(band.subtitle)) if band.subtitle else ""}</title>\n')
+        w(f'<rect x="{_num(band.x0)}" y="{_num(band.y0)}" width="{_num(band.x1 - band.x0)}" '
+          f'height="{_num(band.y1 - band.y0)}" fill="{fill}" stroke="{th["band_border"]}" '
+          f'vector-effect="non-scaling-stroke"/>\n')
+        w(f'<text x="{_num(band.x0 + 12)}" y="{_num(band.y0 + 20)}" font-size="15" font-weight="bold" '
+          f'fill="{th["band_title"]}">{escape(band.title)}</text>\n')
+        if band.subtitle:
+            w(f'<text x="{_num(band.x0 + 12)}" y="{_num(band.y0 + 36)}" font-size="11" '
+              f'fill="{th["ou_title"]}">{escape(band.subtitle)}</text>\n')
+        w("</g>\n")
+    # edges under nodes
+    for key in ST.EDGE_STYLE_ORDER:
+        pairs = scene.edge_pairs.get(key) or []
+        if not pairs:
+            continue
+        es = ST.EDGE_STYLES[key]
+        seg, arr = scene.edge_segments[key], scene.arrow_segments[key]
+        w(f'<g id="edges-{key}" class="edges" stroke="{es.color}" stroke-width="{_num(es.width)}" fill="none" '
+          f'stroke-linecap="round"{_dash(es)}>\n')
+        for i, (u, v) in enumerate(pairs):
+            a, b = seg[2 * i], seg[2 * i + 1]
+            h1, h2 = arr[2 * i], arr[2 * i + 1]
+            d = (f"M{_num(a[0])} {_num(a[1])}L{_num(a[2])} {_num(a[3])}L{_num(b[2])} {_num(b[3])}"
+                 f"M{_num(h1[0])} {_num(h1[1])}L{_num(h1[2])} {_num(h1[3])}L{_num(h2[0])} {_num(h2[1])}")
+            tip = scene.edge_tooltip(u, v) if key != ST.HIGHLIGHT else "selected path"
+            w(f'<path d="{d}" vector-effect="non-scaling-stroke"><title>{escape(tip)}</title></path>\n')
+        w("</g>\n")
+    if scene.badges:
+        w(f'<g id="badges" font-size="9" fill="{th["badge_text"]}">\n')
+        for x, y, text in scene.badges:
+            bw = 6.0 * len(text) + 6
+            w(f'<rect x="{_num(x - bw / 2)}" y="{_num(y - 7)}" width="{_num(bw)}" height="13" rx="3" '
+              f'fill="{th["badge_bg"]}" stroke="{th["band_border"]}" stroke-width="0.5"/>'
+              f'<text x="{_num(x)}" y="{_num(y + 3)}" text-anchor="middle">{escape(text)}</text>\n')
+        w("</g>\n")
+    # nodes, grouped by account
+    hl = scene.highlight
+    overview = scene.view.mode == SC.OVERVIEW
+    for band in scene.bands:
+        idx = nodes_by_band.get(band.key, [])
+        if not idx:
+            continue
+        w(f'<g id="nodes-{_id(band.key)}" class="account-nodes">\n')
+        for i in idx:
+            ks = ST.kind_style(scene.kinds[i])
+            x, y = float(scene.xs[i]), float(scene.ys[i])
+            size = ks.size * NODE_SCALE
+            node = scene.ids[i]
+            stroke = th["selection"] if (node in hl.nodes or node == hl.selected) else th["node_border"]
+            w("<g>")
+            _symbol(out, ks, x, y, size, "/>", stroke)
+            w(f'<text x="{_num(x + size / 2 + 3)}" y="{_num(y - 2.5)}" font-size="{_num(14 if overview else LABEL_SIZE)}" '
+              f'fill="{th["text"]}">{escape(scene.labels[i])}</text>')
+            w(f"<title>{escape(scene.node_tooltip(node))}</title></g>\n")
+        w("</g>\n")
+    w("</g>\n")
+    # legend
+    w(f'<g id="legend" font-size="13" fill="{th["text"]}">\n')
+    w(f'<text x="{_num(SC.MARGIN)}" y="{_num(fr.legend_y + 18)}" font-size="14" font-weight="bold">Legend</text>\n')
+    for x, y, ks in fr.legend_nodes:
+        _symbol(out, ks, x + 8, y, 13, "/>", th["node_border"])
+        w(f'<text x="{_num(x + 22)}" y="{_num(y + 4)}">{escape(ks.name)}</text>\n')
+    for x, y, es in fr.legend_edges:
+        w(f'<line x1="{_num(x)}" y1="{_num(y)}" x2="{_num(x + 36)}" y2="{_num(y)}" stroke="{es.color}" '
+          f'stroke-width="{_num(es.width)}"{_dash(es)}/>')
+        w(f'<text x="{_num(x + 44)}" y="{_num(y + 4)}">{escape(es.name)}</text>\n')
+    w("</g>\n</svg>\n")
+    return out.getvalue()
+
+
+def _band_key_of(scene: SC.Scene, i: int) -> str:
+    if scene.view.mode == SC.OVERVIEW:
+        y = float(scene.ys[i])
+        for b in scene.bands:
+            if b.y0 <= y <= b.y1:
+                return b.key
+        return ""
+    node = scene.ids[i]
+    if scene.graph is not None and node in scene.graph:
+        return scene.estate.band_of(scene.graph.nodes[node])
+    return ""
+
+
+def write_svg(scene: SC.Scene, path, width: float = 1920.0, *, theme: str = "light") -> None:
+    text = scene_to_svg(scene, width, theme=theme)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)

@@ -1,0 +1,136 @@
+"""Trust-graph building: node lookup, progress, what-if re-evaluation, candidate indexes, lazy explanations,
+GraphML/GEXF export."""
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from explorer.errors import InputError
+from explorer.graph import build_trust_graph
+from explorer.graph import schema as S
+from explorer.graph.export import write_graph_file
+from explorer.iam.context import Context
+from explorer.iam.decision import Decision
+from graph_scenarios import build_snapshot
+
+A, B, C = "111111111111", "222222222222", "333333333333"
+
+
+def _spec(extra_users: int = 0) -> dict:
+    users = [{"name": "u", "id": "AIDAUNIQUEUSERID00001", "tags": {"team": "ops"},
+              "policies": [[{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{B}:role/*"}]]}]
+    users += [{"name": f"idle{i}"} for i in range(extra_users)]
+    return {"accounts": {
+        A: {"users": users, "roles": [{"name": "Shared", "trust": [{"Effect": "Allow", "Principal": {"AWS": B},
+                                                                    "Action": "sts:AssumeRole"}]}]},
+        B: {"roles": [{"name": "R", "trust": [{"Effect": "Allow", "Principal": {"AWS": A}, "Action": "sts:AssumeRole",
+                                               "Condition": {"StringEquals": {"sts:ExternalId": "x"}}}]},
+                      {"name": "Shared", "trust": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                                                    "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}],
+                       "policies": [[{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]]}]}}}
+
+
+@pytest.fixture(scope="module")
+def tg():
+    return build_trust_graph(build_snapshot(_spec()))
+
+
+def test_node_for(tg):
+    u = f"arn:aws:iam::{A}:user/u"
+    assert tg.node_for(u) == u
+    assert tg.node_for("u") == u
+    assert tg.node_for("AIDAUNIQUEUSERID00001") == u
+    assert tg.node_for(A) == f"arn:aws:iam::{A}:root"
+    assert tg.node_for(f"arn:aws:sts::{B}:assumed-role/R/alice") == f"arn:aws:iam::{B}:role/R"
+    assert tg.node_for("Shared") is None  # two roles named Shared: ambiguous
+    assert sorted(tg.nodes_named("Shared")) == [f"arn:aws:iam::{A}:role/Shared", f"arn:aws:iam::{B}:role/Shared"]
+    assert tg.node_for("nothing") is None and tg.node_for("") is None
+
+
+def test_node_attributes(tg):
+    g = tg.graph
+    assert g.nodes[f"arn:aws:iam::{A}:user/u"][S.KIND] == S.USER
+    assert g.nodes[f"arn:aws:iam::{A}:user/u"][S.TAGS] == {"team": "ops"}
+    role = g.nodes[f"arn:aws:iam::{B}:role/R"]
+    assert role[S.KIND] == S.ROLE and role[S.MAX_SESSION] == 3600 and role[S.MAX_SESSION_KNOWN] is False
+    assert role[S.TRUST_PRINCIPALS] == [f"account {A}"]
+    assert g.nodes[f"arn:aws:iam::{A}:root"][S.KIND] == S.ACCOUNT
+
+
+def test_progress_is_reported():
+    seen = []
+    build_trust_graph(build_snapshot(_spec()), progress=lambda d, t, m: seen.append((d, t, m)))
+    assert seen and seen[-1][0] == seen[-1][1] and seen[-1][2] == "done"
+    assert all(isinstance(d, int) and isinstance(t, int) and isinstance(m, str) for d, t, m in seen)
+
+
+def test_with_context_reuses_indexes_and_only_redoes_affected_edges(tg):
+    u, r = f"arn:aws:iam::{A}:user/u", f"arn:aws:iam::{B}:role/R"
+    assert tg.graph[u][r][S.ASSUME_ROLE][S.STATE] == S.CONDITIONAL
+    fixed = tg.with_context(Context({"sts:ExternalId": "x"}, closed=False))
+    assert fixed.graph[u][r][S.ASSUME_ROLE][S.STATE] == S.ALLOWED
+    assert fixed.timings["reevaluated"] == 1  # only the edge whose trust refers to sts:ExternalId
+    assert fixed.compiler is tg.compiler and fixed.candidates is tg.candidates
+    assert tg.graph[u][r][S.ASSUME_ROLE][S.STATE] == S.CONDITIONAL  # the original is unchanged
+    wrong = tg.with_context(Context({"sts:ExternalId": "y"}, closed=False))
+    assert not wrong.graph.has_edge(u, r)
+    unrelated = tg.with_context(Context({"aws:RequestedRegion": "eu-west-1"}, closed=False))
+    assert unrelated.timings["reevaluated"] == 0
+    assert unrelated.graph.number_of_edges() == tg.graph.number_of_edges()
+    ip = tg.with_context(Context({"aws:SourceIp": "10.1.2.3"}, closed=False))
+    assert all(d[S.STATE] != S.CONDITIONAL or "ExternalId" in d[S.BADGES] for _, _, d in ip.graph.edges(data=True))
+
+
+def test_public_trust_candidates_come_from_the_identity_index():
+    tg = build_trust_graph(build_snapshot(_spec(extra_users=40)))
+    # 40 idle users in A have no identity Allow: they are not candidates of B's public role
+    shared_b = f"arn:aws:iam::{B}:role/Shared"
+    callers = {c.caller for c in tg.candidates.values() if c.role == shared_b}
+    assert not any("idle" in c for c in callers)
+    assert f"arn:aws:iam::{A}:user/u" in callers and S.ANYONE_ID in callers
+
+
+def test_edges_explain_both_sides_lazily(tg):
+    u, r = f"arn:aws:iam::{A}:user/u", f"arn:aws:iam::{B}:role/R"
+    data = tg.graph[u][r][S.ASSUME_ROLE]
+    assert S.TRUST_DECISION in data and S.IDENTITY_DECISION in data
+    assert isinstance(data.get(S.TRUST_DECISION), Decision)
+    assert isinstance(data[S.IDENTITY_DECISION], Decision) and data[S.IDENTITY_DECISION].allowed
+    assert data[S.CROSS_ACCOUNT] is True and data[S.VIA] == ("account",)
+    explained = tg.explain_hop(f"arn:aws:iam::{A}:user/idle0", r) if tg.graph.has_node(
+        f"arn:aws:iam::{A}:user/idle0") else None
+    assert explained is None
+
+
+def test_explain_hop_for_a_missing_edge():
+    tg = build_trust_graph(build_snapshot(_spec(extra_users=1)))
+    ex = tg.explain_hop(f"arn:aws:iam::{A}:user/idle0", f"arn:aws:iam::{B}:role/R")
+    assert ex["state"] is None and not ex["decision"].allowed
+    assert ex["trust_decision"].allowed  # the trust names the account: the identity side says no
+    assert not ex["identity_decision"].allowed
+
+
+def test_missing_managed_policy_is_noted():
+    from explorer.snapshot.model import PolicyRef
+    snap = build_snapshot(_spec())
+    user = next(snap.users())
+    user.attached_policies.append(PolicyRef("Gone", "managed", None, arn=f"arn:aws:iam::{A}:policy/Gone"))
+    tg = build_trust_graph(snap)
+    assert any("Gone" in n for n in tg.graph.nodes[user.arn][S.NOTES])
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".gexf"])
+def test_export(tg, tmp_path, suffix):
+    out = write_graph_file(tg, tmp_path / f"g{suffix}")
+    back = nx.read_graphml(out) if suffix == ".graphml" else nx.read_gexf(out)
+    assert back.number_of_nodes() == tg.graph.number_of_nodes()
+    assert back.number_of_edges() == tg.graph.number_of_edges()
+    text = out.read_text()
+    assert "conditional" in text and "sts:ExternalId" in text
+
+
+def test_export_rejects_other_formats(tg, tmp_path):
+    with pytest.raises(InputError):
+        write_graph_file(tg, tmp_path / "g.png")
+    with pytest.raises(InputError):
+        write_graph_file(tg, tmp_path / "missing-dir" / "g.graphml")
