@@ -92,3 +92,10 @@ def test_account_caller_and_service_events():
     assert ov.unexplained == []
     assert ov.edge_use[(f"arn:aws:iam::{C}:root", vendor.arn, "sts:AssumeRole")].count == 1
     assert ov.edge_use[("lambda.amazonaws.com", svc.arn, "service")].count == 1
+
+
+def test_root_caller_cannot_assume():
+    r = role(A, "r", trust(allow_assume({"AWS": f"arn:aws:iam::{A}:root"})))
+    snap = snapshot(r, trail=[ev(f"arn:aws:iam::{A}:root", r.arn, t=7, ctype="Root")])
+    [item] = overlay(build_trust_graph(snap)).unexplained
+    assert item.reason_code == "caller-cannot-assume"

@@ -32,18 +32,17 @@ def _policy(statement: dict | list) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statement if isinstance(statement, list) else [statement]})
 
 
-@pytest.fixture
-def aws_env(monkeypatch, tmp_path):
+def set_fake_aws_environment(mp: pytest.MonkeyPatch, folder: Path) -> None:
     """Fake credentials in the environment only; no config files; no instance metadata; no real backoff."""
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setattr(collect_aws, "BACKOFF_BASE_SECONDS", 0.0)
+        mp.delenv(key, raising=False)
+    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    mp.setenv("AWS_CONFIG_FILE", str(folder / "no-config"))
+    mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "no-credentials"))
+    mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    mp.setattr(collect_aws, "BACKOFF_BASE_SECONDS", 0.0)
 
 
 def _member_session(account_id: str) -> boto3.Session:
@@ -53,10 +52,12 @@ def _member_session(account_id: str) -> boto3.Session:
                          aws_session_token=creds["SessionToken"], region_name="us-east-1")
 
 
-@pytest.fixture
-def org(aws_env):
-    """management + prod (OU Workloads/Prod) + dev (OU Workloads), an SCP on Workloads, an RCP on the root."""
-    with mock_aws():
+@pytest.fixture(scope="module")
+def org(tmp_path_factory):
+    """management + prod (OU Workloads/Prod) + dev (OU Workloads), an SCP on Workloads, an RCP on the root.
+    Built once for the module: the collector only reads, so no test can change it."""
+    with pytest.MonkeyPatch.context() as mp, mock_aws():
+        set_fake_aws_environment(mp, tmp_path_factory.mktemp("aws"))
         o = boto3.client("organizations")
         o.create_organization(FeatureSet="ALL")
         root = o.list_roots()["Roots"][0]["Id"]
@@ -81,8 +82,8 @@ def org(aws_env):
         prod = _member_session(ids["prod"])
         iam = prod.client("iam")
         iam.create_role(RoleName="Deployer", MaxSessionDuration=7200,
-                        AssumeRolePolicyDocument=_policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MGMT}:root"},
-                                                          "Action": "sts:AssumeRole"}))
+                        AssumeRolePolicyDocument=_policy({"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                          "Principal": {"AWS": f"arn:aws:iam::{MGMT}:root"}}))
         iam.put_role_policy(RoleName="Deployer", PolicyName="deploy",
                             PolicyDocument=_policy({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}))
         iam.create_saml_provider(Name="okta", SAMLMetadataDocument="<md/>" * 250)
@@ -176,7 +177,8 @@ def test_organization_collected_end_to_end(org, tmp_path, api_calls):
     scp = policies[org["scp"]]
     assert scp["Type"] == "SERVICE_CONTROL_POLICY" and scp["Targets"] == [org["workloads"]]
     assert scp["Content"]["Statement"][0]["Action"] == "organizations:LeaveOrganization"  # decoded, not a string
-    assert policies[org["rcp"]]["Type"] == "RESOURCE_CONTROL_POLICY" and policies[org["rcp"]]["Targets"] == [org["root"]]
+    rcp = policies[org["rcp"]]
+    assert rcp["Type"] == "RESOURCE_CONTROL_POLICY" and rcp["Targets"] == [org["root"]]
     assert policies["p-FullAWSAccess"]["AwsManaged"] is True
 
     # member accounts, through the audit role
@@ -201,7 +203,8 @@ def test_organization_collected_end_to_end(org, tmp_path, api_calls):
     # management account: resource policies of every kind, collected with the starting credentials
     rp = {p["Arn"]: p for p in _read(snap / "accounts" / MGMT / "resource-policies.json")["ResourcePolicies"]}
     bucket = rp["arn:aws:s3:::audit-logs-bucket"]
-    assert bucket["ObjectOwnership"] == "BucketOwnerEnforced" and bucket["Policy"]["Statement"][0]["Action"] == "s3:GetObject"
+    assert bucket["ObjectOwnership"] == "BucketOwnerEnforced"
+    assert bucket["Policy"]["Statement"][0]["Action"] == "s3:GetObject"
     assert rp["arn:aws:s3:::no-policy-bucket"]["Policy"] is None
     assert rp[org["key"]]["Policy"]["Statement"] and rp[org["key"]]["KeyState"] == "Enabled"
     assert rp["arn:aws:sqs:us-east-1:%s:jobs" % MGMT]["Policy"]["Statement"][0]["Action"] == "sqs:SendMessage"
@@ -291,7 +294,6 @@ def test_gap_when_a_member_role_cannot_be_assumed_then_resume(org, tmp_path, mon
     assert not (snap / "accounts" / org["dev"]).exists()
     assert (snap / "accounts" / org["prod"] / "authorization-details.json").is_file()
 
-    # The CLI lists the gap and exits 0 (a gap is not a failure) ... on a fresh folder
     # Rerun: only the failed account is collected; the complete ones are skipped.
     result2, events = _collect(tmp_path)
     assert result2.accounts_collected == [org["dev"]]
@@ -368,3 +370,24 @@ def test_cli_collect(org, tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 0
     assert "3 already complete" in captured.out
+
+
+def test_cli_lists_gaps_and_exits_0(org, tmp_path, capsys, monkeypatch):
+    _deny_assume_into(monkeypatch, org["prod"])
+    code = cli_main(["collect", "--out", str(tmp_path / "cli"), "--org", "--role-name", ROLE])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "collected: 2 account(s)" in captured.out and "1 failed" in captured.out
+    assert f"  {org['prod']}  sts:AssumeRole arn:aws:iam::{org['prod']}:role/{ROLE}: AccessDenied" in captured.out
+    assert f"FAILED {org['prod']}" in captured.err
+
+
+def test_listed_accounts_without_an_organization(org, tmp_path, api_calls):
+    result = collect_snapshot(CollectOptions(out_dir=str(tmp_path / "s"), role_name=ROLE,
+                                             accounts=[org["dev"], MGMT]))
+    assert sorted(result.accounts_collected) == sorted([org["dev"], MGMT])
+    assert not (tmp_path / "s" / "organization.json").exists()
+    assert not [op for svc, op, _, _ in api_calls if svc == "organizations"]
+    assert [p["RoleArn"] for _, op, p, _ in api_calls if op == "AssumeRole"] == [
+        f"arn:aws:iam::{org['dev']}:role/{ROLE}"]
+

@@ -175,8 +175,7 @@ def test_organization_shape_and_partial_gaps(session, factory):
         doc = organizations.get_organization(client, gap=lambda what, exc: gaps.append((what, exc)))
         stub.assert_no_pending_responses()
     assert doc["Organization"] == {"Id": "o-abc1234567", "MasterAccountId": "111122223333", "FeatureSet": "ALL"}
-    assert doc["OrganizationalUnits"] == [{"Id": "ou-ab12-11111111", "Name": "Workloads", "Arn": None,
-                                           "ParentId": "r-ab12"}]
+    assert doc["OrganizationalUnits"] == [{"Id": "ou-ab12-11111111", "Name": "Workloads", "ParentId": "r-ab12"}]
     assert [(a["Id"], a["State"], a["ParentId"]) for a in doc["Accounts"]] == [
         ("111122223333", "ACTIVE", "r-ab12"), ("444455556666", "SUSPENDED", "ou-ab12-11111111")]
     assert doc["Policies"][0]["Content"]["Statement"][0]["Action"] == "*"
@@ -499,3 +498,41 @@ def test_cli_bad_arguments_exit_2(no_credentials, tmp_path, capsys, argv, words)
         code = exc.code
     err = capsys.readouterr().err
     assert code == 2 and words in err and "Traceback" not in err
+
+
+def test_cloudtrail_written_by_an_account_run_is_read_by_the_loader(session, factory, tmp_path):
+    from explorer.snapshot import load_snapshot
+    w = writer.SnapshotWriter(tmp_path)
+    iam_client = factory.client(session, "iam", "us-east-1")
+    trail_client = factory.client(session, "cloudtrail", "us-east-1")
+    job = AccountJob(account_id="111122223333", session=session, factory=factory, writer=w, regions=["us-east-1"],
+                     resource_policies=False, cloudtrail_days=7)
+    job.client = lambda service, region=None: {"iam": iam_client, "cloudtrail": trail_client}[service]
+    when = datetime.now(timezone.utc).replace(microsecond=0)
+    with Stubber(iam_client) as istub, Stubber(trail_client) as tstub:
+        istub.add_response("get_account_authorization_details", _gaad_page([_role("Admin")], marker=None))
+        istub.add_response("list_account_aliases", {"AccountAliases": []})
+        listed = {k: v for k, v in _role("Admin").items() if k in ("RoleName", "RoleId", "Path", "Arn", "CreateDate")}
+        istub.add_response("list_roles", {"Roles": [dict(listed, MaxSessionDuration=3600)]})
+        istub.add_response("list_saml_providers", {"SAMLProviderList": []})
+        istub.add_response("list_open_id_connect_providers", {"OpenIDConnectProviderList": []})
+        tstub.add_response("lookup_events", {"Events": [_event("e1", "AssumeRole", when)]})
+        tstub.add_response("lookup_events", {"Events": []})
+        tstub.add_response("lookup_events", {"Events": []})
+        learned = collect_account(job)
+    assert "cloudtrail/111122223333-us-east-1.json" in learned["files"]
+    snap = load_snapshot(str(tmp_path))
+    assert [(e.event_name, e.role_arn, e.caller_arn) for e in snap.trail_events] == [
+        ("AssumeRole", "arn:aws:iam::111122223333:role/Admin", "arn:aws:iam::111122223333:user/alice")]
+    assert "arn:aws:iam::111122223333:role/Admin" in snap.accounts["111122223333"].roles
+
+
+def test_the_collect_package_imports_no_qt():
+    import subprocess
+    import sys
+    code = ("import sys, explorer.collect, explorer.cli.collect_cmd; "
+            "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'pyqtgraph', 'networkx', "
+            "'explorer.graph', 'explorer.ui', 'explorer.render', 'explorer.analysis'))); print(bad); "
+            "sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from conftest import DEMO_ORG
 
-from explorer.analysis.diff import diff_graphs, diff_snapshots, edge_infos
+from explorer.analysis.diff import diff_graphs, edge_infos
 from explorer.graph import build_trust_graph
 from explorer.snapshot import load_snapshot
 
@@ -29,7 +29,7 @@ def demo_and_copy(tmp_path_factory):
         "Arn": NEW_ROLE, "RoleName": "EmergencyAdmin", "RoleId": "AROAEMERGENCYADMIN001", "Path": "/",
         "CreateDate": "2026-11-01T00:00:00+00:00", "RoleLastUsed": {}, "Tags": [], "InstanceProfileList": [],
         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:role/SecurityAdmin"},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444444444444:role/InfraAdmin"},
              "Action": "sts:AssumeRole"}]},
         "RolePolicyList": [], "AttachedManagedPolicies": [
             {"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]})
@@ -60,7 +60,7 @@ def test_lists_exactly_the_changes(demo_and_copy):
     assert {e.key for e in d.edges_removed} == {k for k in old_e if GONE_USER in k[:2]}
     assert d.edges_removed and all(e.source == GONE_USER for e in d.edges_removed)
     assert {e.key for e in d.edges_added} == {k for k in new_e if NEW_ROLE in k[:2]}
-    assert ("arn:aws:iam::222222222222:role/SecurityAdmin", NEW_ROLE, "sts:AssumeRole") in {e.key for e in d.edges_added}
+    assert ("arn:aws:iam::444444444444:role/InfraAdmin", NEW_ROLE, "sts:AssumeRole") in {e.key for e in d.edges_added}
     # changed: only the vendor trust's edge, now conditional on sts:ExternalId
     [change] = d.edges_changed
     assert change.old.target == VENDOR_ROLE and change.old.source == "arn:aws:iam::999999999999:root"
@@ -70,8 +70,11 @@ def test_lists_exactly_the_changes(demo_and_copy):
     assert "sts:ExternalId" not in json.dumps(change.old.to_json().get("requires", []))
     # chains to administrative roles: new ones lead to the new admin role, lost ones came from bob
     assert d.chains_added and all(c.admin_role == NEW_ROLE for c in d.chains_added)
-    assert {c.source for c in d.chains_added} >= {"arn:aws:iam::222222222222:role/SecurityAdmin",
+    assert {c.source for c in d.chains_added} >= {"arn:aws:iam::444444444444:role/InfraAdmin",
+                                                  "arn:aws:iam::222222222222:role/SecurityAdmin",
                                                   "arn:aws:iam::222222222222:user/people/alice.nguyen"}
+    [alice] = [c for c in d.chains_added if c.source.endswith("alice.nguyen")]
+    assert alice.chain[-2:] == ("arn:aws:iam::444444444444:role/InfraAdmin", NEW_ROLE)
     assert all(c.source == GONE_USER for c in d.chains_lost)
 
 

@@ -9,7 +9,7 @@ from explorer.iam.actions import action_match
 from explorer.iam.arns import arn_match
 from explorer.iam.wildcard import compile_glob, compile_tokens, reference_glob_match
 
-FAST = settings(max_examples=200, deadline=None)
+FAST = settings(max_examples=100, deadline=None)
 ALPHABET = "ab/:-.*?"
 text = st.text(alphabet="ab/:-.", max_size=12)
 pattern = st.text(alphabet=ALPHABET, max_size=10)
@@ -43,36 +43,16 @@ def test_literal_tokens_are_not_wildcards(lit, v):
 
 
 def _reference_arn(pattern: str, value: str) -> bool:
-    """Reference: split both into 6 parts; first five segments glob without crossing ':'; the resource part is a
-    free glob; a pattern with fewer segments whose last segment ends with '*' swallows the rest."""
+    """Reference: split both into 6 parts; the first five segments glob without crossing ':' (the service segment
+    is literal); the resource part is a free glob."""
     pp = pattern.split(":", 5)
     vv = value.split(":", 5)
-    if len(pp) == 6:
-        if len(vv) != 6:
-            return False
-        for i in range(5):
-            if i == 2:
-                if pp[i] != vv[i]:
-                    return False
-            elif not reference_glob_match(pp[i], vv[i]):
-                return False
-        return reference_glob_match(pp[5], vv[5])
-    # short pattern
-    n = len(pp)
-    if len(vv) < n:
-        return False
-    for i in range(n - 1):
+    assert len(pp) == 6 and len(vv) == 6
+    for i in range(5):
         ok = pp[i] == vv[i] if i == 2 else reference_glob_match(pp[i], vv[i])
         if not ok:
             return False
-    last = pp[-1]
-    rest = ":".join(vv[n - 1:])
-    if n - 1 == 2:
-        return last == rest
-    if last.endswith("*"):
-        return reference_glob_match(last, rest) and (
-            reference_glob_match(last, vv[n - 1]) or len(vv) > n or True)
-    return len(vv) == n and reference_glob_match(last, vv[n - 1])
+    return reference_glob_match(pp[5], vv[5])
 
 
 seg = st.text(alphabet="ab1-/", max_size=5)
@@ -123,3 +103,89 @@ def test_action_case_insensitive(action):
 def test_action_matches_reference(p, a):
     pat = p[: len(p) // 2] + "*"
     assert action_match(pat, a) == reference_glob_match(pat.lower(), a.lower())
+
+
+# ---- three-valued evaluation agrees with the two-valued one ------------------------------------------------
+# For random policies and random fully-known contexts: the decision with the context known must equal the
+# open-context decision's requirements evaluated in that context (requirements of Deny statements negated).
+from explorer.iam import Context, Request, Result, compile_policy, evaluate  # noqa: E402
+from explorer.iam.conditions import compile_conditions  # noqa: E402
+from explorer.iam.context import UNKNOWN  # noqa: E402
+from explorer.iam import formula as F  # noqa: E402
+from explorer.iam.principal import IAM_USER, Principal  # noqa: E402
+
+_USER = Principal("arn:aws:iam::111111111111:user/u", IAM_USER, "111111111111")
+_KEYS = {
+    "s:str": ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringEqualsIfExists",
+              "StringNotEqualsIfExists", "StringEqualsIgnoreCase"),
+    "s:num": ("NumericLessThan", "NumericGreaterThanEquals", "NumericEquals", "NumericNotEquals",
+              "NumericLessThanIfExists"),
+    "s:bool": ("Bool", "BoolIfExists"),
+    "s:ip": ("IpAddress", "NotIpAddress", "IpAddressIfExists"),
+    "s:tags": ("ForAllValues:StringEquals", "ForAnyValue:StringEquals", "ForAnyValue:StringNotEquals",
+               "ForAllValues:StringNotEquals"),
+}
+_VALUES = {"s:str": ["a", "b", "A", "a*"], "s:num": ["1", "5", "10"], "s:bool": ["true", "false"],
+           "s:ip": ["10.0.0.0/8", "192.0.2.0/24"], "s:tags": ["a", "b", "c"]}
+_REQ_VALUES = {"s:str": ["a", "b", "A", "ab"], "s:num": ["0", "5", "12"], "s:bool": ["true", "false"],
+               "s:ip": ["10.1.1.1", "192.0.2.9", "203.0.113.1"], "s:tags": ["a", "b", "c"]}
+
+
+@st.composite
+def _condition(draw):
+    block = {}
+    for key in draw(st.lists(st.sampled_from(sorted(_KEYS)), min_size=1, max_size=2, unique=True)):
+        op = draw(st.sampled_from(_KEYS[key] + ("Null",)))
+        if op == "Null":
+            values = [draw(st.sampled_from(["true", "false"]))]
+        else:
+            values = draw(st.lists(st.sampled_from(_VALUES[key]), min_size=1, max_size=2, unique=True))
+        block.setdefault(op, {})[key] = values
+    return block
+
+
+@st.composite
+def _context(draw):
+    ctx = {}
+    for key in _KEYS:
+        if draw(st.booleans()):
+            if key == "s:tags":
+                ctx[key] = draw(st.lists(st.sampled_from(_REQ_VALUES[key]), max_size=2, unique=True))
+            else:
+                ctx[key] = draw(st.sampled_from(_REQ_VALUES[key]))
+    return ctx
+
+
+def _requirement_holds(req, ctx: Context) -> bool:
+    op, negate = req.operator, False
+    if op.startswith("not(") and op.endswith(")"):
+        op, negate = op[4:-1], True
+    conds, problems, _ = compile_conditions({op: {req.key: list(req.values)}}, variables_allowed=False, where="$")
+    assert not problems, problems
+    holds = conds[0].evaluate(lambda k: ctx.get(k)) is not F.FALSE
+    return holds != negate
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Allow", "Deny"]), _condition()), min_size=1, max_size=3), _context(),
+       st.booleans())
+def test_open_context_requirements_agree_with_known_context(statements, ctx_values, base_allow):
+    stmts = [{"Effect": e, "Action": "s3:GetObject", "Resource": "*", "Condition": c} for e, c in statements]
+    if base_allow:
+        stmts.append({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    policy = compile_policy({"Version": "2012-10-17", "Statement": stmts}, name="p", kind="identity")
+    assert not policy.problems, policy.problems
+    closed_ctx = Context(ctx_values)
+    known = evaluate(Request(_USER, "s3:GetObject", "arn:aws:s3:::b/k", closed_ctx, identity_policies=[policy]))
+    open_d = evaluate(Request(_USER, "s3:GetObject", "arn:aws:s3:::b/k", Context({}, closed=False),
+                              identity_policies=[policy]))
+    assert closed_ctx.get("s:none") is None and Context({}, closed=False).get("s:none") is UNKNOWN
+    if open_d.result is not Result.ALLOW:
+        predicted = False
+    elif not open_d.requirements:
+        predicted = True
+    else:
+        predicted = any(all(_requirement_holds(r, closed_ctx) for r in alt) for alt in open_d.requirements)
+    assert known.allowed == predicted, (stmts, ctx_values, open_d.requirements)
+    if open_d.result is Result.EXPLICIT_DENY:
+        assert known.result is Result.EXPLICIT_DENY

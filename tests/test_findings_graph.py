@@ -84,3 +84,20 @@ def test_graph_checks_are_skipped_without_a_graph():
     report = find(snapshot(role(A, "r", trust(allow_assume({"AWS": B})))))
     assert set(report.checks_skipped) == {"session-max-duration-chaining-only", "admin-reachable-external",
                                           "admin-reachable-many", "cloudtrail-unexplained-assumption"}
+
+
+def test_admin_reachable_through_an_open_github_trust():
+    from explorer.snapshot.model import OidcProvider
+    gh = "token.actions.githubusercontent.com"
+    provider = OidcProvider(arn=f"arn:aws:iam::{A}:oidc-provider/{gh}", account_id=A, url=gh,
+                            client_ids=["sts.amazonaws.com"])
+    cond = {"StringEquals": {f"{gh}:aud": "sts.amazonaws.com"}, "StringLike": {f"{gh}:sub": "repo:*"}}
+    open_admin = role(A, "ci", trust(allow_assume({"Federated": provider.arn}, cond,
+                                                  action="sts:AssumeRoleWithWebIdentity")), policies=[ADMIN])
+    [f] = graph_run(snapshot(open_admin, provider), RULE_EXT)
+    assert f.related == (provider.arn,)
+    # safe twin: the subject is pinned to one repository
+    cond["StringLike"] = {f"{gh}:sub": "repo:acme/infra:ref:refs/heads/main"}
+    pinned = role(A, "ci", trust(allow_assume({"Federated": provider.arn}, cond,
+                                              action="sts:AssumeRoleWithWebIdentity")), policies=[ADMIN])
+    assert graph_run(snapshot(pinned, provider), RULE_EXT) == []

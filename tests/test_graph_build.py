@@ -78,7 +78,9 @@ def test_with_context_reuses_indexes_and_only_redoes_affected_edges(tg):
     assert unrelated.timings["reevaluated"] == 0
     assert unrelated.graph.number_of_edges() == tg.graph.number_of_edges()
     ip = tg.with_context(Context({"aws:SourceIp": "10.1.2.3"}, closed=False))
-    assert all(d[S.STATE] != S.CONDITIONAL or "ExternalId" in d[S.BADGES] for _, _, d in ip.graph.edges(data=True))
+    assert all(d[S.STATE] != S.CONDITIONAL or {"ExternalId", "Foreign"} & set(d[S.BADGES])
+               for _, _, d in ip.graph.edges(data=True))
+    assert not any("IP" in d[S.BADGES] for _, _, d in ip.graph.edges(data=True))
 
 
 def test_public_trust_candidates_come_from_the_identity_index():

@@ -12,7 +12,7 @@ context, and the result says so (`conditional`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from explorer.iam.settings import DEFAULT_SETTINGS, Settings
@@ -109,6 +109,8 @@ class _Prober:
         self._cache: dict[int, object] = {}
         self._scps: dict[str, object] = {}
         self._results: dict[str, AdminAccess] = {}
+        self._by_signature: dict[tuple, AdminAccess] = {}
+        self._matchers: dict[int, tuple] = {}
         self._outside = None
 
     def compiled(self, document: dict, name: str, kind: str, source: str = ""):
@@ -238,27 +240,82 @@ class _Prober:
             principal_is_management_account=bool(org and org.is_management(entity.account_id)),
             settings=self.settings)
 
+    def _documents(self, entity) -> list[dict]:
+        refs = list(entity.inline_policies) + list(entity.attached_policies)
+        if getattr(entity, "kind", "") == "user":
+            for gname in entity.groups:
+                group = self.snapshot.group(entity.account_id, gname)
+                if group is not None:
+                    refs += list(group.inline_policies) + list(group.attached_policies)
+        return [r.document for r in refs if isinstance(r.document, dict)]
+
+    def _allow_matchers(self, doc: dict) -> list:
+        """One predicate per Allow statement of the document: does its Action / NotAction cover an action?"""
+        hit = self._matchers.get(id(doc))
+        if hit is not None and hit[0] is doc:
+            return hit[1]
+        import re
+        from fnmatch import translate
+        from explorer.analysis.findings.policy import as_list, statements
+        out = []
+        for st in statements(doc):
+            if not st.is_allow:
+                continue
+            negate = "Action" not in st.raw
+            patterns = as_list(st.raw.get("Action") if not negate else st.raw.get("NotAction"))
+            if not patterns:
+                continue
+            rx = re.compile("|".join(f"(?:{translate(str(p).lower())})" for p in patterns))
+            out.append((lambda a, rx=rx: rx.match(a.lower()) is None) if negate
+                       else (lambda a, rx=rx: rx.match(a.lower()) is not None))
+        self._matchers[id(doc)] = (doc, out)
+        return out
+
+    def _signature(self, entity, docs) -> tuple:
+        """What the answer depends on: the policies (by identity), boundary, tags, kind and the account's SCP
+        path. Principals sharing it (common with managed policies) share one evaluation."""
+        org = self.snapshot.organization
+        scp_path = None
+        if org is not None and org.contains(entity.account_id) and not org.is_management(entity.account_id):
+            scp_path = tuple(tuple(p.id for p in level) for level in org.scp_levels(entity.account_id))
+        boundary = entity.permissions_boundary
+        return (entity.kind, tuple(id(d) for d in docs), id(boundary.document) if boundary is not None else None,
+                tuple(sorted((entity.tags or {}).items())), scp_path,
+                bool(org and org.is_management(entity.account_id)), getattr(entity, "is_service_linked", False))
+
     def access(self, entity) -> AdminAccess:
         hit = self._results.get(entity.arn)
         if hit is not None:
             return hit
         from explorer.iam import evaluate
-        if not entity.inline_policies and not entity.attached_policies and not getattr(entity, "groups", None):
+        docs = self._documents(entity)
+        signature = self._signature(entity, docs)
+        shared = self._by_signature.get(signature)
+        if shared is not None:
+            result = AdminAccess(entity.arn, shared.level, shared.actions, shared.conditional)
+            self._results[entity.arn] = result
+            return result
+        # static prefilter: only actions that some Allow statement names (or wildcards) can be allowed
+        allows = [m for doc in docs for m in self._allow_matchers(doc)]
+        if not allows:
             result = AdminAccess(entity.arn, None)
         else:
             conditional = False
-            admin = True
-            for action in ADMIN_PROBES:
-                d = evaluate(self.request(entity, action))
-                if not d.allowed:
-                    admin = False
-                    break
-                conditional = conditional or d.conditional
+            admin = all(any(m(a) for m in allows) for a in ADMIN_PROBES)
+            if admin:
+                for action in ADMIN_PROBES:
+                    d = evaluate(self.request(entity, action))
+                    if not d.allowed:
+                        admin = False
+                        break
+                    conditional = conditional or d.conditional
             pm = []
             pm_conditional = False
             org = self.snapshot.organization
             in_management = bool(org and org.is_management(entity.account_id))
             for action in permissions_management_actions(in_management):
+                if not any(m(action) for m in allows):
+                    continue
                 d = evaluate(self.request(entity, action))
                 if d.allowed:
                     pm.append(action)
@@ -269,6 +326,7 @@ class _Prober:
                 result = AdminAccess(entity.arn, PERMISSIONS_MANAGEMENT, tuple(pm), pm_conditional)
             else:
                 result = AdminAccess(entity.arn, None)
+        self._by_signature[signature] = result
         self._results[entity.arn] = result
         return result
 

@@ -200,7 +200,7 @@ def overlay(tg) -> Overlay:
         target = target or ev.role_arn
         chosen = None
         denied = None
-        if target in g and snapshot.principal(ev.role_arn) is not None:
+        if target in g and snapshot.principal(ev.role_arn) is not None and ev.caller_type != "Root":
             for src in _source_candidates(tg, caller, account, ev, target):
                 data = g.get_edge_data(src, target, key=action)
                 if data is None:
@@ -218,7 +218,7 @@ def overlay(tg) -> Overlay:
             continue
         if snapshot.principal(ev.role_arn) is None:
             code, reason = "role-not-in-snapshot", "the role is not in the snapshot"
-        elif caller.endswith(":root") and ev.caller_type == "Root":
+        elif ev.caller_type == "Root":
             code, reason = "caller-cannot-assume", "root user credentials cannot call AssumeRole (spec T6)"
         elif denied is not None:
             code = "denied-edge"

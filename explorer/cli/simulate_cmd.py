@@ -8,7 +8,7 @@ import sys
 
 from explorer.errors import InputError, RequestError
 from explorer.iam import evaluate
-from explorer.iam.request_json import parse_request
+from explorer.iam.request_json import loads_strict, parse_request
 
 
 def register(subparsers) -> None:
@@ -41,7 +41,7 @@ def run(args) -> int:
         raise RequestError("a request file is required (or --batch FILE.jsonl)")
     text = _read_text(args.request)
     try:
-        data = json.loads(text)
+        data = loads_strict(text)
     except ValueError as exc:
         raise RequestError(f"not valid JSON: {exc}", file=args.request) from None
     request = parse_request(data, file=args.request)
@@ -62,7 +62,7 @@ def _run_batch(path: str) -> int:
         rid: object = lineno
         try:
             try:
-                data = json.loads(line)
+                data = loads_strict(line)
             except ValueError as exc:
                 raise RequestError(f"not valid JSON: {exc}", file=path, where=f"line {lineno}") from None
             if isinstance(data, dict) and "id" in data:

@@ -156,14 +156,18 @@ def collect_snapshot(options: CollectOptions, progress=None, cancel=None) -> Col
     regions = list(dict.fromkeys(options.regions)) or default_regions(starting)
     starting.region = regions[0]
 
-    caller = identify(starting, factory)
-    if options.mfa_serial:
-        token = options.mfa_token
-        if token is None and options.mfa_token_provider is not None:
-            token = options.mfa_token_provider()
-        if not token or not _MFA_TOKEN_RE.match(str(token).strip()):
-            raise CollectOptionsError("an MFA code (6 digits) is needed for --mfa-serial")
-        caller = start_mfa_session(starting, factory, caller, options.mfa_serial, str(token).strip())
+    try:
+        caller = identify(starting, factory)
+        if options.mfa_serial:
+            token = options.mfa_token
+            if token is None and options.mfa_token_provider is not None:
+                token = options.mfa_token_provider()
+            if not token or not _MFA_TOKEN_RE.match(str(token).strip()):
+                raise CollectOptionsError("an MFA code (6 digits) is needed for --mfa-serial")
+            caller = start_mfa_session(starting, factory, caller, options.mfa_serial, str(token).strip())
+    except CollectCancelled:  # cancelled before anything was written
+        return CollectResult(out_dir=str(options.out_dir), regions=regions, cancelled=True,
+                             calls=tracker.calls_done, elapsed_seconds=round(time.monotonic() - started, 3))
 
     result = CollectResult(out_dir=str(options.out_dir), caller_account=caller.account, partition=caller.partition,
                            regions=regions)
@@ -191,7 +195,8 @@ def collect_snapshot(options: CollectOptions, progress=None, cancel=None) -> Col
             return _finish_cancelled(writer, tracker, result, started)
         except (ClientError, BotoCoreError) as exc:
             organization = None
-            org_gap("organizations:DescribeOrganization", exc)
+            org_gap("organizations: the organization could not be read; only the starting account is collected",
+                    exc)
         if organization is not None:
             org_accounts = organization["Accounts"]
             names = {a["Id"]: a.get("Name", "") for a in org_accounts}
@@ -221,7 +226,8 @@ def collect_snapshot(options: CollectOptions, progress=None, cancel=None) -> Col
 
     skipped = [a for a in targets if writer.is_complete(a)]
     todo = [a for a in targets if a not in skipped]
-    writer.keep_previous_gaps(set(skipped), keep_organization=not options.org)
+    # Gaps of accounts this run does not collect again stay (skipped ones, and earlier runs' other accounts).
+    writer.keep_previous_gaps(set(writer.accounts) - set(todo), keep_organization=not options.org)
     result.accounts_skipped = skipped
     tracker.set_total(len(targets))
     what = f"in {', '.join(regions)}" + (f" (CloudTrail: {options.cloudtrail_days} days)" if options.cloudtrail_days

@@ -84,6 +84,10 @@ def paginate(client, method: str, *, cancel=None, **kwargs) -> dict:
     """All pages of a listing merged into one response: list-valued result keys concatenated, every other key
     from the first page; the pagination markers (Marker, IsTruncated, NextToken, ...) are dropped. Throttling
     that outlasts botocore's retries restarts the listing."""
+    if not client.can_paginate(method):  # e.g. S3 ListBuckets before botocore paginated it: one page
+        kwargs.pop("PaginationConfig", None)
+        return call(client, method, cancel=cancel, **kwargs)
+
     def once():
         paginator = client.get_paginator(method)
         result_keys = [k.expression for k in paginator.result_keys]

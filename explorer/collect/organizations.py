@@ -40,7 +40,10 @@ def get_organization(client, *, cancel=None, gap=None) -> dict:
             note(f"organizations:ListOrganizationalUnitsForParent {parent}", exc)
             children = {}
         for ou in children.get("OrganizationalUnits", []):
-            units.append({"Id": ou["Id"], "Name": ou.get("Name", ""), "Arn": ou.get("Arn"), "ParentId": parent})
+            unit = {"Id": ou["Id"], "Name": ou.get("Name", ""), "ParentId": parent}
+            if ou.get("Arn"):
+                unit["Arn"] = ou["Arn"]
+            units.append(unit)
             queue.append(ou["Id"])
         try:
             members = paginate(client, "list_accounts_for_parent", cancel=cancel, ParentId=parent)
@@ -81,8 +84,10 @@ def _account_entry(acct: dict, parent: str) -> dict:
 def _policy_entry(client, summary: dict, policy_type: str, cancel, note) -> dict:
     pid = summary["Id"]
     entry = {"Id": pid, "Name": summary.get("Name", ""), "Type": summary.get("Type", policy_type),
-             "AwsManaged": bool(summary.get("AwsManaged", False)), "Arn": summary.get("Arn"),
-             "Description": summary.get("Description", ""), "Content": None, "Targets": []}
+             "AwsManaged": bool(summary.get("AwsManaged", False)), "Content": None, "Targets": []}
+    for key in ("Arn", "Description"):
+        if summary.get(key):
+            entry[key] = summary[key]
     try:
         described = call(client, "describe_policy", cancel=cancel, PolicyId=pid)["Policy"]
         entry["Content"] = decode_policy(described.get("Content"))

@@ -103,8 +103,10 @@ class TerminalProgress:
         total = max(event.accounts_total, 1)
         filled = min(self.width, int(self.width * event.accounts_done / total))
         minutes, seconds = divmod(int(event.elapsed_seconds), 60)
-        return (f"[{'#' * filled}{'.' * (self.width - filled)}] {event.accounts_done}/{event.accounts_total} "
-                f"accounts  {event.calls_done} calls  {minutes}:{seconds:02d}")
+        accounts = f"{event.accounts_done}/{event.accounts_total} accounts" if event.accounts_total else \
+            "listing accounts"
+        return (f"[{'#' * filled}{'.' * (self.width - filled)}] {accounts}  {event.calls_done} calls  "
+                f"{minutes}:{seconds:02d}")
 
     def _draw_tty(self, event: ProgressEvent) -> None:
         if event.kind in (GAP, ACCOUNT_FAILED) or event.kind in (DONE, CANCELLED):

@@ -142,7 +142,8 @@ def _kms(client, region, cancel, failures) -> list[dict]:
 
 def _sqs(client, region, cancel, failures) -> list[dict]:
     out = []
-    for url in paginate(client, "list_queues", cancel=cancel).get("QueueUrls", []):
+    # Without MaxResults SQS returns at most 1000 queues and no NextToken: ask for pages.
+    for url in paginate(client, "list_queues", cancel=cancel, PaginationConfig={"PageSize": 1000}).get("QueueUrls", []):
         try:
             attrs = call(client, "get_queue_attributes", cancel=cancel, QueueUrl=url,
                          AttributeNames=["QueueArn", "Policy"]).get("Attributes", {})

@@ -120,11 +120,13 @@ def remove_stale_temporaries(folder: str | os.PathLike) -> int:
 class SnapshotWriter:
     """Owns the output folder of one run: files, gaps and the manifest (thread-safe)."""
 
-    def __init__(self, out_dir: str | os.PathLike, *, refresh: bool = False, source: str = "iam-trust-explorer collect"):
+    def __init__(self, out_dir: str | os.PathLike, *, refresh: bool = False,
+                 source: str = "iam-trust-explorer collect"):
         self.root = Path(out_dir)
         self.refresh = refresh
         self.source = source
         self._lock = threading.Lock()
+        self._manifest_lock = threading.Lock()  # one manifest write at a time, each from the latest state
         self.root.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.root)
         self.previous = self._read_previous_manifest()
@@ -216,7 +218,6 @@ class SnapshotWriter:
             }
 
     def write_manifest(self, *, complete: bool) -> Path:
-        data = self.manifest(complete=complete)
-        with self._lock:  # one writer of the manifest at a time (the temp file is unique anyway)
-            atomic_write_json(self.root / MANIFEST, data)
+        with self._manifest_lock:  # state read and file written together: a later write never loses to an older
+            atomic_write_json(self.root / MANIFEST, self.manifest(complete=complete))
         return self.root / MANIFEST

@@ -4,13 +4,14 @@ candidates from the same indexes and compiled policies (only those whose policie
 """
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from explorer.graph import schema as S
-from explorer.graph.callers import (Caller, RequestContext, anyone_caller, foreign_account_caller, foreign_principal_caller,
+from explorer.graph.callers import (Caller, RequestContext, norm_dict, anyone_caller, foreign_account_caller, foreign_principal_caller,
                                     provider_caller, role_caller, role_side_values, role_session_principal,
                                     service_caller, user_caller)
 from explorer.graph.edges import (EdgeData, and_requirements, badges, caller_policies_requirement,
@@ -18,7 +19,7 @@ from explorer.graph.edges import (EdgeData, and_requirements, badges, caller_pol
 from explorer.graph.indexes import (IdentityIndex, TrustNames, WELL_KNOWN_WEB_IDENTITY, parse_entity,
                                     parse_session, provider_account, read_trust)
 from explorer.graph.policies import PolicyCompiler, assume_resource_patterns
-from explorer.iam.context import Context
+from explorer.iam.context import UNKNOWN, Context
 from explorer.iam.decision import Decision, Requirement, Result
 from explorer.iam.request import Request
 from explorer.iam.settings import DEFAULT_SETTINGS, Settings
@@ -33,16 +34,40 @@ _ASSUMED_CALLER_SIDE = {
 _EXTRA_ACTIONS_KEYS = ("aws:tagkeys", "sts:sourceidentity")  # keys that make a hop need a second action
 
 
-@dataclass
 class RoleInfo:
-    role: Role
-    trust: object | None  # compiled trust policy
-    names: TrustNames
-    fixed: dict
-    defaults: dict
-    keys: frozenset  # condition keys of the trust policy
-    rcps: list | None  # compiled RCP levels of the role's account (None: not in an organization)
-    rcp_keys: frozenset = frozenset()
+    """A role as a target: what its trust names, its compiled trust policy (compiled on first use), the context
+    keys derived from it and the RCP levels of its account."""
+    __slots__ = ("role", "_trust", "_compiler", "_node_notes", "names", "fixed", "defaults", "keys", "rcps",
+                 "rcp_keys")
+
+    def __init__(self, role: Role, compiler, node_notes: list, names: TrustNames, fixed: dict, defaults: dict,
+                 keys: frozenset, rcps, rcp_keys: frozenset = frozenset()):
+        self.role = role
+        self._trust = None
+        self._compiler = compiler
+        self._node_notes = node_notes
+        self.names = names
+        self.fixed = fixed
+        self.defaults = defaults
+        self.keys = keys  # condition keys of the trust policy
+        self.rcps = rcps  # compiled RCP levels of the role's account (None: not in an organization)
+        self.rcp_keys = rcp_keys
+
+    @property
+    def has_trust(self) -> bool:
+        return self.role.trust_policy is not None
+
+    @property
+    def trust(self):
+        """The compiled trust policy (None when the snapshot has none). Its problems are added to the role's
+        notes when it is compiled."""
+        if self._trust is None and self.role.trust_policy is not None:
+            self._trust = self._compiler.compile(self.role.trust_policy, name=f"trust policy of {self.role.name}",
+                                                 kind="trust", source=self.role.source)
+            for problem in getattr(self._trust, "problems", None) or ():
+                if problem not in self._node_notes:
+                    self._node_notes.append(problem)
+        return self._trust
 
 
 @dataclass
@@ -57,7 +82,8 @@ class Candidate:
 
 
 def _lower_dict(values: dict) -> dict:
-    return {k.lower(): v for k, v in values.items()}
+    """Lower-case keys and normalised values (see callers.norm_dict)."""
+    return norm_dict(values)
 
 
 class TrustGraph:
@@ -92,33 +118,47 @@ class TrustGraph:
         new = TrustGraph.__new__(TrustGraph)
         new.__dict__.update(self.__dict__)
         new.context = context
-        new._analyst = _lower_dict(dict(context.items()))
+        new._analyst = _analyst_values(context)
         new._path_cache = {}
         changed = _changed_keys(self._analyst, new._analyst)
         new.graph = nx.MultiDiGraph()
         new.graph.add_nodes_from(self.graph.nodes(data=True))
         new.graph.graph.update(self.graph.graph)
         new._results = {}
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            new._reevaluate(self, changed, progress)
+        finally:
+            if was_enabled:
+                gc.enable()
+        return new
+
+    def _reevaluate(self, old: "TrustGraph", changed: set, progress) -> None:
+        """Re-decide the candidates whose request context changes in a key their policies refer to; keep the
+        others' edges as they are."""
         t0 = time.perf_counter()
-        redo_all = any(k in changed or any(c.startswith("aws:requesttag/") for c in changed)
-                       for k in _EXTRA_ACTIONS_KEYS)
+        redo_all = any(k in changed for k in _EXTRA_ACTIONS_KEYS) or any(
+            c.startswith("aws:requesttag/") for c in changed)
         total = len(self.candidates)
         reevaluated = 0
         for i, (ck, cand) in enumerate(self.candidates.items()):
-            if redo_all or (changed and not changed.isdisjoint(new._candidate_keys(cand))):
-                data = new._decide(cand)
-                reevaluated += 1
-            else:
-                data = self._results.get(ck)
-            new._results[ck] = data
+            data = old._results.get(ck)
+            if changed and (redo_all or not changed.isdisjoint(self._candidate_keys(cand))):
+                caller = self.callers[cand.caller]
+                info = self.roles[cand.role]
+                if redo_all or any(_merged(old._analyst, caller, info, k) != _merged(self._analyst, caller, info, k)
+                                   for k in changed):
+                    data = self._decide(cand)
+                    reevaluated += 1
+            self._results[ck] = data
             if data is not None:
-                put_edge(new.graph, cand.caller, cand.role, cand.key, data)
+                put_edge(self.graph, cand.caller, cand.role, cand.key, data)
             if progress and i % 2000 == 0:
                 progress(i, total, "re-evaluating edges")
-        new.timings = {**self.timings, "reevaluate": time.perf_counter() - t0, "reevaluated": reevaluated}
+        self.timings = {**old.timings, "reevaluate": time.perf_counter() - t0, "reevaluated": reevaluated}
         if progress:
             progress(total, total, "done")
-        return new
 
     def node_for(self, arn_or_name: str) -> str | None:
         """The node id for an ARN, an assumed-role session ARN, a unique id, an account id, a service or a
@@ -197,15 +237,12 @@ class TrustGraph:
     def request_context(self, caller: Caller, role_arn: str | None = None) -> Context:
         """The context of a request by `caller` on `role_arn`: derived keys + the analyst's context."""
         info = self.roles.get(role_arn) if role_arn else None
-        values = dict(caller.defaults)
         if info is not None:
-            values.update(info.defaults)
-        values.update(self._analyst)
-        values.update(caller.fixed)
-        if info is not None:
-            values.update(info.fixed)
+            values = {**caller.defaults, **info.defaults, **self._analyst, **caller.fixed, **info.fixed}
+        else:
+            values = {**caller.defaults, **self._analyst, **caller.fixed}
         unknown = caller.unknown.difference(self._analyst) if caller.unknown else frozenset()
-        return RequestContext(values, closed=self.context.closed, unknown=unknown)
+        return RequestContext.merged(values, closed=self.context.closed, unknown=unknown)
 
     def edges_out(self, node: str):
         return self.graph.out_edges(node, keys=True, data=True)
@@ -377,6 +414,19 @@ class TrustGraph:
         return evaluate(self._request(cand, caller, info, ctx, cand.action, side="identity"))
 
 
+def _merged(analyst: dict, caller: Caller, info: RoleInfo, key: str):
+    """The value a request by `caller` on `info`'s role has for `key` (lower-case), as request_context merges."""
+    for source in (info.fixed, caller.fixed, analyst, info.defaults, caller.defaults):
+        if key in source:
+            return source[key]
+    return _MISSING if key not in caller.unknown else UNKNOWN
+
+
+def _analyst_values(context: Context) -> dict:
+    """The analyst's fixed keys: lower-case key -> normalised value (None: fixed as absent)."""
+    return {k.lower(): context.get(k) for k in context.keys()}
+
+
 def put_edge(g: nx.MultiDiGraph, u: str, v: str, key: str, data: dict) -> None:
     """Add an edge whose attribute dict is `data` itself (an EdgeData with lazily computed explanations)."""
     g.add_edge(u, v, key=key)
@@ -395,11 +445,23 @@ _MISSING = object()
 def build_trust_graph(snapshot: Snapshot, context: Context | None = None, settings: Settings | None = None,
                       progress=None) -> TrustGraph:
     """Build the trust graph of a snapshot (see explorer/graph/__init__.py)."""
+    # The build creates many long-lived objects and no reference cycles: the cyclic garbage collector would only
+    # re-scan them again and again (it made the build grow faster than the snapshot).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(snapshot, context, settings, progress)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(snapshot: Snapshot, context: Context | None, settings: Settings | None, progress) -> TrustGraph:
     from explorer.iam import compile_policy
     context = context if context is not None else Context(closed=False)
     settings = settings or DEFAULT_SETTINGS
     tg = TrustGraph(snapshot, context, settings)
-    tg._analyst = _lower_dict(dict(context.items()))
+    tg._analyst = _analyst_values(context)
     tg.compiler = PolicyCompiler()
     for acct in snapshot.accounts.values():
         tg._unique_ids.update({u.user_id: u.arn for u in acct.users.values() if u.user_id})
@@ -429,31 +491,28 @@ def build_trust_graph(snapshot: Snapshot, context: Context | None = None, settin
     # -- principals: nodes, compiled policies, identity index
     ident = IdentityIndex()
     done = 0
+    groups = {(a.id, grp.name): grp for a in snapshot.accounts.values() for grp in a.groups.values()}
     for user in users:
-        pols = tg.compiler.principal_policies(snapshot, user)
+        pols = tg.compiler.principal_policies(snapshot, user, groups)
         caller = user_caller(snapshot, user, pols, tag_keys_p)
         tg.callers[user.arn] = caller
         g.add_node(user.arn, **{S.KIND: S.USER, S.LABEL: user.name, S.ACCOUNT_ID: user.account_id, S.ARN: user.arn,
                                 S.TAGS: dict(user.tags), S.UNIQUE_ID: user.user_id, S.FOREIGN: False,
                                 S.IN_ORG: snapshot.in_organization(user.account_id), S.NOTES: list(pols.missing)})
-        ident.add(user.arn, user.account_id, [p for d in pols.documents for p in assume_resource_patterns(d)])
+        ident.add(user.arn, user.account_id, [p for d in pols.documents for p in tg.compiler.patterns_of(d)])
         _name(tg, user.name, user.arn)
         done += 1
         if done % 2000 == 0:
             report(done, total_steps, "indexing principals")
     for role in roles:
-        pols = tg.compiler.principal_policies(snapshot, role)
+        pols = tg.compiler.principal_policies(snapshot, role, groups)
         caller = role_caller(snapshot, role, pols, tag_keys_p, settings)
         tg.callers[role.arn] = caller
         names = read_trust(role.trust_policy)
-        trust = None
-        if role.trust_policy is not None:
-            trust = tg.compiler.compile(role.trust_policy, name=f"trust policy of {role.name}", kind="trust",
-                                        source=role.source)
-            names.notes.extend(getattr(trust, "problems", []) or [])
         fixed, defaults = role_side_values(snapshot, role, tag_keys_r)
         rcps, rcp_keys = tg._rcp_levels(role.account_id)
-        tg.roles[role.arn] = RoleInfo(role, trust, names, _lower_dict(fixed), _lower_dict(defaults),
+        node_notes = list(pols.missing)
+        tg.roles[role.arn] = RoleInfo(role, tg.compiler, node_notes, names, _lower_dict(fixed), _lower_dict(defaults),
                                       tg.compiler.keys_of(role.trust_policy), rcps, rcp_keys)
         g.add_node(role.arn, **{S.KIND: S.SERVICE_LINKED_ROLE if role.is_service_linked else S.ROLE,
                                 S.LABEL: role.name, S.ACCOUNT_ID: role.account_id, S.ARN: role.arn,
@@ -462,8 +521,8 @@ def build_trust_graph(snapshot: Snapshot, context: Context | None = None, settin
                                 S.MAX_SESSION_KNOWN: role.max_session_duration_known,
                                 S.IN_ORG: snapshot.in_organization(role.account_id),
                                 S.TRUST_PRINCIPALS: names.describe(),
-                                S.NOTES: list(pols.missing)})
-        ident.add(role.arn, role.account_id, [p for d in pols.documents for p in assume_resource_patterns(d)])
+                                S.NOTES: node_notes})
+        ident.add(role.arn, role.account_id, [p for d in pols.documents for p in tg.compiler.patterns_of(d)])
         _name(tg, role.name, role.arn)
         done += 1
         if done % 2000 == 0:
@@ -471,6 +530,7 @@ def build_trust_graph(snapshot: Snapshot, context: Context | None = None, settin
     for c in tg.callers.values():
         c.fixed = _lower_dict(c.fixed)
         c.defaults = _lower_dict(c.defaults)
+    tg._path_cache = {}
     # -- providers of the snapshot
     for acct in snapshot.accounts.values():
         for prov in acct.saml_providers.values():
@@ -492,7 +552,7 @@ def build_trust_graph(snapshot: Snapshot, context: Context | None = None, settin
             foreign_by_account.setdefault(c.account_id, []).append(node)
     if foreign_by_account:
         for role_arn, info in tg.roles.items():
-            if info.trust is None:
+            if not info.has_trust:
                 continue
             for acct in info.names.accounts:
                 for node in foreign_by_account.get(acct, ()):
@@ -580,7 +640,7 @@ def _role_candidates(tg: TrustGraph, info: RoleInfo, ident: IdentityIndex) -> No
     g = tg.graph
     notes = g.nodes[role.arn][S.NOTES]
     notes.extend(names.notes)
-    if info.trust is None:
+    if not info.has_trust:
         return
     AR = S.ASSUME_ROLE
     # named user / role ARNs

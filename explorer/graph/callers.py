@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from explorer.graph import schema as S
-from explorer.iam.context import UNKNOWN, Context
+from explorer.iam.context import UNKNOWN, Context, _norm_values
 from explorer.iam.principal import (CRED_IAM_USER, CRED_OIDC, CRED_ROLE_SESSION, CRED_SAML, CRED_SERVICE,
                                     FEDERATED_PROVIDER, IAM_USER, ROLE_SESSION, SERVICE, Principal)
 from explorer.iam.settings import MFA_NEVER
@@ -31,15 +31,46 @@ ANY_ACCOUNT_PLACEHOLDER = "000000000000"
 SESSION_PLACEHOLDER = "session"
 
 
+class _SameName(dict):
+    """Key names of a RequestContext: the lower-case key is its own name."""
+    __slots__ = ()
+
+    def __missing__(self, key):
+        return key
+
+    def __contains__(self, key) -> bool:
+        return True
+
+
+_SAME_NAME = _SameName()
+
+
+def norm_dict(values: dict) -> dict:
+    """Lower-case keys, values normalised as Context stores them (tuple of strings, or None for absent)."""
+    return {k.lower(): _norm_values(v) for k, v in values.items()}
+
+
 class RequestContext(Context):
-    """An open context in which some keys are explicitly unknown, even though the engine could derive them from
-    the Principal (a caller outside the snapshot stands for "some principal of that account": its ARN is not
-    known)."""
+    """The context of one graph request: a merged dict of already normalised values (built without
+    re-normalising ~30 keys per request), in which some keys are explicitly unknown even though the engine could
+    derive them from the Principal (a caller outside the snapshot stands for "some principal of that account":
+    its ARN is not known)."""
     __slots__ = ("_unknown",)
 
     def __init__(self, values=(), *, closed: bool = False, unknown: frozenset = frozenset()):
         super().__init__(values, closed=closed)
         self._unknown = frozenset(k for k in unknown if k not in self._values)
+
+    @classmethod
+    def merged(cls, values: dict, *, closed: bool = False, unknown: frozenset = frozenset()) -> "RequestContext":
+        """values: lower-case keys -> normalised values (not copied: the caller hands over a fresh dict)."""
+        obj = object.__new__(cls)
+        obj._values = values
+        obj._names = _SAME_NAME
+        obj.closed = closed
+        obj._hash = None
+        obj._unknown = frozenset(k for k in unknown if k not in values) if unknown else frozenset()
+        return obj
 
     def get(self, key: str):
         low = key.lower()
@@ -50,7 +81,7 @@ class RequestContext(Context):
     def get_lower(self, low: str, default=None):
         if low in self._unknown:
             return UNKNOWN
-        return super().get_lower(low, default)
+        return self._values.get(low, default)
 
     def is_known(self, key: str) -> bool:
         return key.lower() not in self._unknown and super().is_known(key)

@@ -65,8 +65,8 @@ def write_graph_file(tg, path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise InputError(f"graph export writes {' or '.join(FORMATS)} files, not {suffix or 'a file without an '
-                         'extension'}", file=str(path))
+        what = suffix or "a file without an extension"
+        raise InputError(f"graph export writes {' or '.join(FORMATS)} files, not {what}", file=str(path))
     g = flat_graph(tg)
     try:
         if suffix == ".graphml":

@@ -7,7 +7,6 @@ scans documents to find candidates, so it never decides anything itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Iterable
 
 from explorer.iam.actions import compile_action_pattern
@@ -80,14 +79,35 @@ def assume_resource_patterns(document: dict | None) -> list[str]:
     return out
 
 
-@dataclass
 class PrincipalPolicies:
-    """The compiled policies of one caller (compiled once, shared by all its candidate edges)."""
-    identity: tuple = ()
-    boundary: object | None = None
-    missing: list[str] = field(default_factory=list)  # managed policies the snapshot does not hold
-    documents: list[dict] = field(default_factory=list)  # raw identity documents (for the indexes)
-    boundary_document: dict | None = None
+    """The policies of one caller: raw documents at once (for the indexes), compiled on first use (shared by
+    all its candidate edges; a principal that is never a caller is never compiled)."""
+    __slots__ = ("_compiler", "_specs", "_boundary_spec", "_identity", "_boundary", "missing", "documents",
+                 "boundary_document")
+
+    def __init__(self, compiler=None):
+        self._compiler = compiler
+        self._specs: list[tuple] = []  # (document, name, source)
+        self._boundary_spec: tuple | None = None
+        self._identity = None
+        self._boundary = None
+        self.missing: list[str] = []  # policies the snapshot does not hold
+        self.documents: list[dict] = []  # raw identity documents
+        self.boundary_document: dict | None = None
+
+    @property
+    def identity(self) -> list:
+        if self._identity is None:
+            self._identity = [self._compiler.compile(d, name=n, kind="identity", source=src)
+                              for d, n, src in self._specs]
+        return self._identity
+
+    @property
+    def boundary(self):
+        if self._boundary is None and self._boundary_spec is not None:
+            d, n, src = self._boundary_spec
+            self._boundary = self._compiler.compile(d, name=n, kind="boundary", source=src)
+        return self._boundary
 
 
 class PolicyCompiler:
@@ -100,6 +120,7 @@ class PolicyCompiler:
         self._compile = compile_policy
         self._cache: dict[tuple[int, str], object] = {}
         self._keys: dict[int, frozenset[str]] = {}
+        self._patterns: dict[int, list[str]] = {}
 
     def compile(self, document: dict, *, name: str, kind: str, source: str = ""):
         key = (id(document), kind)
@@ -108,6 +129,13 @@ class PolicyCompiler:
             pol = self._compile(document, name=name, kind=kind, source=source)
             self._cache[key] = pol
         return pol
+
+    def patterns_of(self, document: dict) -> list[str]:
+        """assume_resource_patterns of a document, cached (managed policies are shared)."""
+        got = self._patterns.get(id(document))
+        if got is None:
+            got = self._patterns[id(document)] = assume_resource_patterns(document)
+        return got
 
     def keys_of(self, document: dict | None) -> frozenset[str]:
         if document is None:
@@ -118,36 +146,35 @@ class PolicyCompiler:
             self._keys[id(document)] = got
         return got
 
-    def refs(self, refs: Iterable[PolicyRef], owner: str, kind: str, out: PrincipalPolicies) -> list:
-        compiled = []
+    def refs(self, refs: Iterable[PolicyRef], owner: str, out: PrincipalPolicies) -> None:
         for ref in refs:
             if ref.document is None:
                 out.missing.append(f"{ref.arn or ref.name} (attached to {owner}) is not in the snapshot")
                 continue
-            compiled.append(self.compile(ref.document, name=ref.arn or ref.name, kind=kind,
-                                          source=ref.source))
+            out._specs.append((ref.document, ref.arn or ref.name, ref.source))
             out.documents.append(ref.document)
-        return compiled
 
-    def principal_policies(self, snapshot: Snapshot, principal: User | Role) -> PrincipalPolicies:
-        out = PrincipalPolicies()
-        identity = self.refs(principal.inline_policies, principal.name, "identity", out)
-        identity += self.refs(principal.attached_policies, principal.name, "identity", out)
+    def principal_policies(self, snapshot: Snapshot, principal: User | Role, groups: dict | None = None
+                           ) -> PrincipalPolicies:
+        """groups: optional {(account, group name): Group} index (else snapshot.group is used)."""
+        out = PrincipalPolicies(self)
+        self.refs(principal.inline_policies, principal.name, out)
+        self.refs(principal.attached_policies, principal.name, out)
         if isinstance(principal, User):
             for gname in principal.groups:
-                group: Group | None = snapshot.group(principal.account_id, gname)
+                group: Group | None = (groups.get((principal.account_id, gname)) if groups is not None
+                                       else snapshot.group(principal.account_id, gname))
                 if group is None:
                     out.missing.append(f"group {gname} of {principal.name} is not in the snapshot")
                     continue
-                identity += self.refs(group.inline_policies, f"group {gname}", "identity", out)
-                identity += self.refs(group.attached_policies, f"group {gname}", "identity", out)
-        out.identity = tuple(identity)
+                self.refs(group.inline_policies, f"group {gname}", out)
+                self.refs(group.attached_policies, f"group {gname}", out)
         b = principal.permissions_boundary
         if b is not None:
             if b.document is None:
                 out.missing.append(f"permissions boundary {b.arn or b.name} of {principal.name} is not in the "
                                    "snapshot")
             else:
-                out.boundary = self.compile(b.document, name=b.arn or b.name, kind="boundary", source=b.source)
+                out._boundary_spec = (b.document, b.arn or b.name, b.source)
                 out.boundary_document = b.document
         return out

@@ -14,7 +14,8 @@ from explorer.iam.settings import DEFAULT_SETTINGS, Settings
 from explorer.iam import conditions as _conditions  # noqa: F401  (loads the negation table)
 from explorer.iam.policy import Policy, Statement, compile_policy
 from explorer.iam.evaluate import evaluate
+from explorer.iam.request_json import parse_request
 
-__all__ = ["evaluate", "compile_policy", "Policy", "Statement", "Context", "UNKNOWN", "Decision",
+__all__ = ["evaluate", "compile_policy", "parse_request", "Policy", "Statement", "Context", "UNKNOWN", "Decision",
            "LayerResult", "MatchedStatement", "Requirement", "Result", "Principal", "Request", "Settings",
            "DEFAULT_SETTINGS"]

@@ -101,6 +101,11 @@ def compile_arn_pattern(pattern: str) -> Matcher:
 def compile_arn_tokens(tokens: Sequence[tuple[str, bool]]) -> Matcher:
     if all(not lit for _, lit in tokens):
         return compile_arn_pattern("".join(t for t, _ in tokens))
+    return _compile_literal_tokens(tuple(tokens))
+
+
+@lru_cache(maxsize=16384)
+def _compile_literal_tokens(tokens: tuple) -> Matcher:
     rx = arn_regex(tokens)
     return lambda v: rx.fullmatch(v) is not None
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from explorer.iam import formula as F
 from explorer.iam.actions import service_prefix
-from explorer.iam.arns import account_of, parse_arn, service_of
+from explorer.iam.arns import account_of, service_of
 from explorer.iam.conditions import evaluate_conditions
 from explorer.iam.context import UNKNOWN
-from explorer.iam.decision import (BOUNDARY, IDENTITY, RCP, RESOURCE, SCP, SESSION, SESSION_RULES, TRUST,
-                                   Decision, LayerResult, MatchedStatement, Requirement, Result)
+from explorer.iam.decision import (BOUNDARY, IDENTITY, RCP, RESOURCE, SCP, SESSION, TRUST, Decision, LayerResult,
+                                   Requirement, Result)
 from explorer.iam.policy import Policy, compile_policy
 from explorer.iam.principal import (ANONYMOUS, FEDERATED_PROVIDER, FEDERATED_USER, IAM_USER, IAM_USER_STS,
                                     ROLE_SESSION, ROOT, SERVICE, Principal)
@@ -41,6 +41,7 @@ TRUST_SIDE_ACTIONS = ("sts:tagsession", "sts:setsourceidentity", "sts:settransit
 MFA_KEY = "aws:multifactorauthpresent"
 _MISSING = object()
 _MAX_REQUIREMENT_ALTERNATIVES = 32
+_DERIVED_CACHE: dict = {}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -85,17 +86,25 @@ def derived_context(principal: Principal, resource_account: str | None) -> dict:
     return d
 
 
+# K1, K4: with temporary credentials aws:MultiFactorAuthPresent is present, "false" when there was no MFA; with
+# long-term keys it is absent. In a closed context a temporary-credential request that does not give the key
+# has it as "false" (in an open context it stays unknown).
+_TEMPORARY_KINDS = (ROLE_SESSION, IAM_USER_STS, FEDERATED_USER)
+_TEMPORARY_DEFAULTS = {MFA_KEY: ("false",)}
+
+
 class _Lookup:
     """Callable lower-case key -> tuple | None (absent) | UNKNOWN; records which keys were read."""
-    __slots__ = ("ctx", "derived", "overrides", "closed", "tags_known", "touched")
+    __slots__ = ("ctx", "derived", "overrides", "closed", "tags_known", "touched", "defaults")
 
-    def __init__(self, ctx, derived: dict, overrides: dict, tags_known: bool):
+    def __init__(self, ctx, derived: dict, overrides: dict, tags_known: bool, defaults: dict | None = None):
         self.ctx = ctx
         self.derived = derived
         self.overrides = overrides
         self.closed = ctx.closed
         self.tags_known = tags_known
         self.touched: set = set()
+        self.defaults = defaults
 
     def __call__(self, key: str):
         self.touched.add(key)
@@ -111,14 +120,16 @@ class _Lookup:
             return v
         if self.tags_known and key.startswith("aws:principaltag/"):
             return None
-        return None if self.closed else UNKNOWN
+        if not self.closed:
+            return UNKNOWN
+        return self.defaults.get(key) if self.defaults else None
 
 
 # ---------------------------------------------------------------------------------------------------------
 # one layer: which statements match, their Allow / Deny formulas
 # ---------------------------------------------------------------------------------------------------------
 class _LayerEval:
-    __slots__ = ("layer", "allow", "deny", "by_class", "matched", "invalid", "policies")
+    __slots__ = ("layer", "allow", "deny", "by_class", "matched", "policies", "notes")
 
     def __init__(self, layer: str):
         self.layer = layer
@@ -127,7 +138,7 @@ class _LayerEval:
         self.deny = F.FALSE
         self.by_class: dict = {}
         self.matched: list = []
-        self.invalid: list = []
+        self.notes: list = []  # warnings of the statements that matched
 
     def outcome(self) -> str:
         if self.deny is F.TRUE or F.is_true(self.deny):
@@ -148,20 +159,31 @@ def _requirements_of(f) -> tuple:
     return tuple(sorted({r for alt in f for r in alt}, key=lambda r: (r.key.lower(), r.operator)))
 
 
+_EMPTY = {}
+
+
 def _eval_layer(layer: str, policies, action: str, resource: str, lookup, principal: Principal | None = None,
                 unique_ids=None, notes: list | None = None) -> _LayerEval:
+    if not policies:
+        empty = _EMPTY.get(layer)
+        if empty is None:
+            empty = _EMPTY[layer] = _LayerEval(layer)
+        return empty
     out = _LayerEval(layer)
     out.policies = policies
     allow_parts = []
     deny_parts = []
+    TRUE = F.TRUE
     for pol in policies:
         if not pol.valid:
-            out.invalid.append(pol)
             continue
-        for st in pol.candidates(action):
-            f = st.resource_formula(resource, lookup)
-            if not f:
-                continue
+        for st, static in pol.applicable(action, resource):
+            if static:
+                f = TRUE
+            else:
+                f = st.resource_formula(resource, lookup)
+                if not f:
+                    continue
             cls = None
             if st.principal is not None:
                 cls = match_principal(st.principal, principal, unique_ids, notes)
@@ -173,11 +195,12 @@ def _eval_layer(layer: str, policies, action: str, resource: str, lookup, princi
                 c = evaluate_conditions(st.conditions, lookup)
                 if not c:
                     continue
-                f = c if f is F.TRUE else F.f_and(f, c)
+                f = c if f is TRUE else F.f_and(f, c)
                 if not f:
                     continue
-            out.matched.append(MatchedStatement(pol.name, st.index, st.sid, st.effect, pol.source,
-                                                _requirements_of(f)))
+            out.matched.append(st.matched(_requirements_of(f)) if f is not TRUE else st.matched())
+            if st.warnings:
+                out.notes.extend(f"{pol.name}: {w}" for w in st.warnings)
             if st.effect == "Deny":
                 deny_parts.append(f)
             else:
@@ -186,9 +209,9 @@ def _eval_layer(layer: str, policies, action: str, resource: str, lookup, princi
                     prev = out.by_class.get(cls)
                     out.by_class[cls] = f if prev is None else F.f_or(prev, f)
     if allow_parts:
-        out.allow = F.f_or(*allow_parts)
+        out.allow = allow_parts[0] if len(allow_parts) == 1 else F.f_or(*allow_parts)
     if deny_parts:
-        out.deny = F.f_or(*deny_parts)
+        out.deny = deny_parts[0] if len(deny_parts) == 1 else F.f_or(*deny_parts)
     return out
 
 
@@ -248,7 +271,14 @@ def evaluate(request: Request) -> Decision:
         overrides[MFA_KEY] = ("true",)
     elif kind == ROLE_SESSION and settings.mfa_in_role_session == MFA_NEVER:
         overrides[MFA_KEY] = ("false",)
-    lookup = _Lookup(request.context, derived_context(principal, r_acct), overrides, bool(principal.tags))
+    dkey = (principal, r_acct)
+    derived = _DERIVED_CACHE.get(dkey)
+    if derived is None:
+        if len(_DERIVED_CACHE) > 8192:
+            _DERIVED_CACHE.clear()
+        derived = _DERIVED_CACHE[dkey] = derived_context(principal, r_acct)
+    lookup = _Lookup(request.context, derived, overrides, bool(principal.tags),
+                     _TEMPORARY_DEFAULTS if kind in _TEMPORARY_KINDS else None)
 
     # ---- which layers apply -------------------------------------------------------------------------
     identity_pols = _as_policies(request.identity_policies, "identity", "identity policy")
@@ -256,6 +286,9 @@ def evaluate(request: Request) -> Decision:
     session_pols = _as_policies(request.session_policy, "session", "session policy")
     resource_pols = _as_policies(request.resource_policy, "trust" if is_assume else "resource",
                                  "trust policy" if is_assume else "resource policy")
+    if boundary_pols and principal.is_service_linked:
+        warnings.append("a permissions boundary cannot be attached to a service-linked role (E6); it was ignored")
+        boundary_pols = []
     res_layer_name = TRUST if is_assume else RESOURCE
     has_identity_side = kind in (ROOT, IAM_USER, IAM_USER_STS, ROLE_SESSION, FEDERATED_USER)
     is_session = kind in (ROLE_SESSION, FEDERATED_USER)
@@ -327,10 +360,16 @@ def evaluate(request: Request) -> Decision:
     gates: list[_Part] = []
     if scp_levels or (not scp_note):
         for i, ev in enumerate(scp_levels):
-            where = "root" if i == 0 else ("account" if i == len(scp_levels) - 1 and i > 0 else f"level {i}")
-            gates.append(_Part("O2", f"no SCP at the {where} level of the principal's account path allows "
-                                     f"{request.action} (every level needs an Allow)", ev.allow))
+            gates.append(_Part("O2", f"no SCP attached at {_level_name(i, len(scp_levels))} of the principal's "
+                                     f"account path allows {request.action} (every level needs an Allow)",
+                               ev.allow))
     _who_may_call(gates, kind, action, request, lookup)
+    if has_identity_side and resource.startswith("arn:") and principal.arn.startswith("arn:"):
+        p_part = principal.arn.split(":", 2)[1]
+        r_part = resource.split(":", 2)[1]
+        if p_part != r_part:
+            gates.append(_Part("X4", f"the principal's partition {p_part} differs from the resource's partition "
+                                     f"{r_part}: no access across partitions", F.FALSE))
     if is_assume:
         _assume_role_parameters(gates, request, action, resource, lookup, principal, resource_pols,
                                 identity_pols, boundary_pols, session_pols, evals, p_acct, r_acct, kind)
@@ -430,16 +469,17 @@ def evaluate(request: Request) -> Decision:
         if note:
             layers.append(LayerResult(name, "not-applicable", note=note))
     if rcp_eval is not None:
-        layers.append(LayerResult(RCP, rcp_eval.outcome() if rcp_eval.deny else "allow", rcp_eval.matched,
+        layers.append(LayerResult(RCP, rcp_eval.outcome() if rcp_eval.deny else "allow", rcp_eval.matched or [],
                                   note="RCPFullAWSAccess is implicit at every level (O6)"))
     for i, ev in enumerate(scp_levels):
-        layers.append(LayerResult(SCP, ev.outcome(), ev.matched, note=f"level {i} (root first)"))
+        layers.append(LayerResult(SCP, ev.outcome(), ev.matched or [], note=_level_name(i, len(scp_levels))))
     layers.append(LayerResult(res_layer_name, res_eval.outcome() if resource_pols else "not-applicable",
-                              res_eval.matched, note="" if resource_pols else f"no {res_word}"))
-    for ev, present in ((id_eval, True), (bnd_eval, True), (ses_eval, True)):
+                              res_eval.matched or [], note="" if resource_pols else f"no {res_word}"))
+    for ev in (id_eval, bnd_eval, ses_eval):
         if ev is not None:
-            layers.append(LayerResult(ev.layer, ev.outcome(), ev.matched))
+            layers.append(LayerResult(ev.layer, ev.outcome(), ev.matched or []))
     for ev in evals:
+        warnings.extend(ev.notes)
         for pol in ev.policies:
             if pol.problems:
                 if not pol.valid:
@@ -473,6 +513,14 @@ def evaluate(request: Request) -> Decision:
                         layers, reqs, settings_used, warnings)
     rule, reason = _why_not(gates, paths, deny)
     return Decision(Result.IMPLICIT_DENY, rule, reason, layers, (), settings_used, warnings)
+
+
+def _level_name(i: int, n: int) -> str:
+    if i == 0:
+        return "the root"
+    if i == n - 1:
+        return "the account"
+    return f"OU level {i}"
 
 
 def _first_unconditional_deny(evals) -> str:

@@ -11,6 +11,7 @@ set operators on single-valued keys, unique-id principals, ...).
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Iterable
 
@@ -18,7 +19,7 @@ from explorer.iam import formula as F
 from explorer.iam.actions import compile_action_pattern, service_prefix, validate_action_pattern
 from explorer.iam.arns import compile_arn_pattern, compile_arn_tokens, service_segment_has_wildcard
 from explorer.iam.conditions import compile_conditions
-from explorer.iam.decision import Requirement
+from explorer.iam.decision import MatchedStatement, Requirement
 from explorer.iam.principals import PrincipalSpec, compile_principal
 from explorer.iam.variables import (CURRENT_VERSION, LEGACY_VERSION, MISSING, UnknownVar, parse_template,
                                     resolve)
@@ -28,7 +29,15 @@ RESOURCE_BASED = ("resource", "trust", "rcp")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal",
                    "NotPrincipal", "Condition"}
 _SID = re.compile(r"^[A-Za-z0-9]*$")
-_CACHE_LIMIT = 4096
+# Process-wide caches of per-policy lookups, keyed by (policy, action[, resource]); emptied when full so that
+# memory stays bounded however many policies and requests a process sees.
+_CANDIDATES: dict = {}
+_APPLICABLE: dict = {}
+CANDIDATES_CACHE_LIMIT = 300_000
+APPLICABLE_CACHE_LIMIT = 200_000
+# G9 size quotas (characters, compact JSON), for validation warnings only
+SIZE_QUOTAS = {"scp": (5120, "SCP documents"), "rcp": (5120, "RCP documents"),
+               "trust": (2048, "trust policies (raisable to 4,096)"), "session": (2048, "inline session policies")}
 
 
 def _as_list(value) -> list:
@@ -38,7 +47,7 @@ def _as_list(value) -> list:
 class Statement:
     __slots__ = ("policy", "index", "sid", "effect", "actions", "not_action", "_action_matchers",
                  "resources", "not_resource", "_resource_matchers", "_resource_any", "principal",
-                 "not_principal", "conditions", "problems", "warnings", "raw", "where", "prefixes")
+                 "not_principal", "conditions", "problems", "warnings", "raw", "where", "prefixes", "_plain_match")
 
     def __init__(self, policy: "Policy", index: int, raw, where: str):
         self.policy = policy
@@ -60,6 +69,7 @@ class Statement:
         self.problems: list[str] = []
         self.warnings: list[str] = []
         self.prefixes: tuple = ()
+        self._plain_match = None
 
     @property
     def valid(self) -> bool:
@@ -71,6 +81,16 @@ class Statement:
 
     def label(self) -> str:
         return f"{self.policy.name} / {self.sid or f'statement {self.index}'}"
+
+    def matched(self, requirements: tuple = ()) -> MatchedStatement:
+        """The explanation entry for this statement (cached when it matched without requirements)."""
+        if requirements:
+            return MatchedStatement(self.policy.name, self.index, self.sid, self.effect, self.policy.source,
+                                    requirements)
+        if self._plain_match is None:
+            self._plain_match = MatchedStatement(self.policy.name, self.index, self.sid, self.effect,
+                                                 self.policy.source)
+        return self._plain_match
 
     def __repr__(self):
         return f"Statement({self.label()}, {self.effect})"
@@ -122,7 +142,6 @@ class Policy:
         self.policy_problems: list[str] = []  # problems that invalidate the whole policy
         self._by_prefix: dict[str, list[Statement]] = {}
         self._wild: list[Statement] = []
-        self._cache: dict[str, tuple] = {}
         self._compile()
 
     def __repr__(self):
@@ -172,6 +191,12 @@ class Policy:
             self.statements.append(st)
             self.problems.extend(st.problems)
             self.warnings.extend(st.warnings)
+        quota = SIZE_QUOTAS.get(self.kind)
+        if quota:
+            size = len(json.dumps(doc, separators=(",", ":")))
+            if size > quota[0]:
+                self.warnings.append(f"$: {size} characters, over the {quota[0]:,}-character quota of {quota[1]} "
+                                     f"(G9)")
         for st in self.statements:
             if not st.valid:
                 continue
@@ -214,6 +239,11 @@ class Policy:
             st.conditions = conds
             st.problems.extend(problems)
             st.warnings.extend(warnings)
+        if (kind == "trust" and st.principal is not None and "cognito-identity.amazonaws.com" in st.principal.federated
+                and st.effect == "Allow"
+                and not any(c.key_lower == "cognito-identity.amazonaws.com:aud" for c in st.conditions)):
+            st.warnings.append(f"{where}: trusts cognito-identity.amazonaws.com without a "
+                               f"cognito-identity.amazonaws.com:aud condition: any identity pool can assume (T8)")
         return st
 
     def _compile_actions(self, st: Statement, raw: dict, where: str) -> None:
@@ -306,7 +336,8 @@ class Policy:
     # ---- lookups ------------------------------------------------------------------------------------
     def candidates(self, action_lower: str) -> tuple:
         """Valid statements whose Action/NotAction matches the action (lower-case), in document order."""
-        hit = self._cache.get(action_lower)
+        key = (self, action_lower)
+        hit = _CANDIDATES.get(key)
         if hit is not None:
             return hit
         if not self.valid:
@@ -316,9 +347,31 @@ class Policy:
             if self._wild:
                 pool = sorted(set(pool) | set(self._wild), key=lambda s: s.index) if pool else self._wild
             result = tuple(s for s in pool if s.action_matches(action_lower))
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[action_lower] = result
+        if len(_CANDIDATES) >= CANDIDATES_CACHE_LIMIT:
+            _CANDIDATES.clear()
+        _CANDIDATES[key] = result
+        return result
+
+    def applicable(self, action_lower: str, resource: str) -> tuple:
+        """Statements that may match (action, resource): (statement, resource_is_static) pairs, where
+        resource_is_static means Resource/NotResource already matched without policy variables; otherwise the
+        caller evaluates `statement.resource_formula` with the request's context. Cached per (action, resource).
+        """
+        key = (self, action_lower, resource)
+        hit = _APPLICABLE.get(key)
+        if hit is not None:
+            return hit
+        out = []
+        for st in self.candidates(action_lower):
+            if st._resource_matchers is not None or st._resource_any or st.resources is None:
+                if st.resource_formula(resource, None) is F.TRUE:
+                    out.append((st, True))
+            else:
+                out.append((st, False))
+        result = tuple(out)
+        if len(_APPLICABLE) >= APPLICABLE_CACHE_LIMIT:
+            _APPLICABLE.clear()
+        _APPLICABLE[key] = result
         return result
 
     def describe_problems(self) -> list[str]:

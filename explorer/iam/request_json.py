@@ -31,8 +31,8 @@ from explorer.errors import RequestError
 from explorer.iam.arns import account_of, parse_arn
 from explorer.iam.context import Context
 from explorer.iam.policy import Policy, compile_policy
-from explorer.iam.principal import (ANONYMOUS, FEDERATED_PROVIDER, FEDERATED_USER, IAM_USER, IAM_USER_STS,
-                                    PRINCIPAL_KINDS, ROLE_SESSION, ROOT, SERVICE, Principal)
+from explorer.iam.principal import (ANONYMOUS, FEDERATED_PROVIDER, FEDERATED_USER, IAM_USER, PRINCIPAL_KINDS,
+                                    ROLE_SESSION, ROOT, SERVICE, Principal)
 from explorer.iam.request import Request
 from explorer.iam.settings import Settings
 
@@ -49,6 +49,20 @@ KNOWN_FIELDS = {
     "resource_tags", "caller_transitive_tags", "caller_transitive_tag_keys",
     "expect", "description", "comment",
 }
+
+
+def _no_duplicates(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate key {key!r} in one object (a policy block must not repeat a key, G4)")
+        seen[key] = value
+    return seen
+
+
+def loads_strict(text: str):
+    """json.loads that rejects an object repeating a key (json.loads would silently keep the last one)."""
+    return json.loads(text, object_pairs_hook=_no_duplicates)
 
 
 class _Ctx:
@@ -86,8 +100,10 @@ def decode_document(value, c: _Ctx, where: str):
     if isinstance(value, str):
         for text in (value, urllib.parse.unquote(value)):
             try:
-                doc = json.loads(text)
-            except ValueError:
+                doc = loads_strict(text)
+            except ValueError as exc:
+                if "duplicate key" in str(exc):
+                    raise c.error(where, str(exc)) from None
                 continue
             if isinstance(doc, dict):
                 return doc

@@ -59,6 +59,11 @@ def compile_glob(pattern: str, ignore_case: bool = False) -> Matcher:
 def compile_tokens(tokens: Sequence[tuple[str, bool]], ignore_case: bool = False) -> Matcher:
     if all(not lit for _, lit in tokens):
         return compile_glob("".join(t for t, _ in tokens), ignore_case)
+    return _compile_literal_tokens(tuple(tokens), ignore_case)
+
+
+@lru_cache(maxsize=16384)
+def _compile_literal_tokens(tokens: tuple, ignore_case: bool) -> Matcher:
     if ignore_case:
         rx = glob_regex([(t.lower(), lit) for t, lit in tokens])
         return lambda v: rx.fullmatch(v.lower()) is not None

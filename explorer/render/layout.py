@@ -289,7 +289,7 @@ def layered_layout(graph: nx.MultiDiGraph, estate: Estate, nodes: Iterable[Hasha
 
 
 def grid_layout(groups: dict[str, list[Hashable]], group_titles: dict[str, tuple[str, str]] | None = None, *,
-                per_row: int = 6, cell_w: float = 330.0, cell_h: float = 120.0) -> Layout:
+                per_row: int = 4, cell_w: float = 420.0, cell_h: float = 110.0) -> Layout:
     """Overview layout: one band per group (OU), its members in a grid."""
     pos: dict[Hashable, tuple[float, float]] = {}
     bands: list[Band] = []

@@ -18,7 +18,7 @@ from explorer.render import scene as SC
 from explorer.render import style as ST
 
 LABEL_MAX = 2500  # more visible labels than this: too dense to read, draw none
-MIN_ROW_PX = 11.0  # a row must be this tall on screen before node labels are drawn
+MIN_ROW_PX = 15.0  # a row must be this tall on screen before node labels are drawn
 
 _SYMBOL_CACHE: dict[str, object] = {}
 
@@ -104,13 +104,16 @@ class BandsItem(pg.GraphicsObject):
             p0 = tr.map(QtCore.QPointF(max(b.x0, top_left_x), b.y0))
             p1 = tr.map(QtCore.QPointF(b.x1, b.y1))
             band_h = abs(p1.y() - p0.y())
-            if band_h < 16 * s:
+            pad_px = L.BAND_PAD_TOP * abs(tr.m22())  # the room above the first row of nodes
+            title_px = min(14 * s, max(8.0, pad_px * 0.45))
+            if band_h < 12:
                 continue
             x = p0.x() + 10 * s
+            f_title.setPixelSize(max(5, int(round(title_px))))
             p.setFont(f_title)
             p.setPen(QtGui.QColor(th["band_title"]))
-            p.drawText(QtCore.QPointF(x, p0.y() + 18 * s), b.title)
-            if b.subtitle and band_h > 40 * s:
+            p.drawText(QtCore.QPointF(x, p0.y() + title_px * 1.3), b.title)
+            if b.subtitle and pad_px > 38 * s:
                 p.setFont(f_sub)
                 p.setPen(QtGui.QColor(th["ou_title"]))
                 p.drawText(QtCore.QPointF(x, p0.y() + 33 * s), b.subtitle)

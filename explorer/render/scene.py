@@ -269,7 +269,7 @@ ARROW_LEN = 9.0
 ARROW_T = 0.62  # where along the edge the arrowhead sits
 
 
-def _segments(coords: list[tuple[float, float, float, float]]) -> tuple[np.ndarray, np.ndarray, list]:
+def _segments(coords: list[tuple[float, float, float, float]], bends: bool = True) -> tuple[np.ndarray, np.ndarray, list]:
     """Edge polylines and arrowheads, two segments per edge each (rows 2i, 2i+1 belong to edge i). Edges between
     nodes of one column, and edges that go right to left, are bent so they do not run over other nodes."""
     if not coords:
@@ -282,7 +282,7 @@ def _segments(coords: list[tuple[float, float, float, float]]) -> tuple[np.ndarr
     # bend: edges inside one column, edges going right to left, and long level edges that would run
     # through the nodes of the columns they skip
     level_long = (np.abs(dy) < L.ROW_H / 2) & (dx > L.COL_W * 1.5)
-    bend = (np.abs(dx) < 1.0) | (dx < 0) | level_long
+    bend = ((np.abs(dx) < 1.0) | (dx < 0) | level_long) & bends
     # bent edges go through a control point offset perpendicular to the chord
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2
     off = np.where(np.abs(dx) < 1.0, 60.0 + 0.15 * np.abs(dy),
@@ -415,7 +415,7 @@ def _build_overview(graph, estate, view, lay, show_denied, highlight, caption) -
     for key in ST.EDGE_STYLE_ORDER:
         pairs = groups.get(key, [])
         coords = [(xs[index[u]], ys[index[u]], xs[index[v]], ys[index[v]]) for u, v in pairs]
-        seg, arr, mids = _segments(coords)
+        seg, arr, mids = _segments(coords, bends=False)
         edge_pairs[key], edge_segments[key], arrow_segments[key] = pairs, seg, arr
         for (u, v), (mx, my) in zip(pairs, mids):
             badges.append((mx, my, f"×{agg[(u, v)]['count']}"))
@@ -471,6 +471,7 @@ CAPTION_LINE_H = 26.0
 MARGIN = 24.0
 LEGEND_ROW_H = 24.0
 LEGEND_COL_W = 300.0
+MAX_FRAME_SCALE = 1.4  # a small focus or path is not blown up beyond this
 
 
 @dataclass
@@ -498,7 +499,7 @@ def frame_for(scene: Scene, width: float = 1920.0, *, max_aspect: float = 3.0) -
     n_rows = math.ceil(len(kinds) / per_row) + math.ceil(len(edges) / per_row)
     caption_h = MARGIN + CAPTION_LINE_H * len(scene.caption) + 8
     legend_h = 30 + n_rows * LEGEND_ROW_H + MARGIN
-    scale = inner_w / max(scene.width, 1.0)
+    scale = min(MAX_FRAME_SCALE, inner_w / max(scene.width, 1.0))
     graph_h = scene.height * scale
     max_graph_h = width * max_aspect - caption_h - legend_h
     if graph_h > max_graph_h > 0:
@@ -521,3 +522,22 @@ def frame_for(scene: Scene, width: float = 1920.0, *, max_aspect: float = 3.0) -
     cap_y = [MARGIN + CAPTION_LINE_H * (i + 0.7) for i in range(len(scene.caption))]
     return Frame(width, math.ceil(height), scale, graph_x, graph_y, graph_w, graph_h, cap_y, legend_y,
                  items_n, items_e)
+
+
+def estate_of(tg) -> L.Estate:
+    """The Estate of a TrustGraph's snapshot (cached on the snapshot object: the model is never mutated)."""
+    snap = tg.snapshot
+    est = snap.__dict__.get("_render_estate")
+    if est is None:
+        est = L.Estate.from_snapshot(snap)
+        snap.__dict__["_render_estate"] = est
+    return est
+
+
+def scene_for_graph(tg, view: View = View(), *, highlight: Highlight | None = None, show_denied: bool = False,
+                    cache: L.LayoutCache | None = None, generation: Hashable = 0) -> Scene:
+    """A Scene of a TrustGraph with the standard caption (snapshot, collection time, view, assumed context)."""
+    est = estate_of(tg)
+    caption = default_caption(est, view, tg.graph, getattr(tg, "context", None))
+    return build_scene(tg.graph, est, view, show_denied=show_denied, highlight=highlight, cache=cache,
+                       generation=generation, caption=caption)

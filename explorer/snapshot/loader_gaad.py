@@ -467,12 +467,11 @@ def _load_roles(items: list, ctx: FileCtx, build: Build, acct: Account, duplicat
             if arn.__class__ is str and arn.startswith(prefix) and name.__class__ is str and name \
                     and role_id.__class__ is str and trust.__class__ is dict and path.__class__ is str \
                     and arn not in roles and "MaxSessionDuration" not in item:
-                boundary = get("PermissionsBoundary")
-                if boundary:
-                    boundary = _fast_boundary(boundary, shared)
-                    if boundary is None:
-                        _careful_role(item, i, ctx, build, acct, duplicates)
-                        continue
+                raw_boundary = get("PermissionsBoundary")
+                boundary = _fast_boundary(raw_boundary, shared) if raw_boundary else None
+                if raw_boundary and boundary is None:
+                    _careful_role(item, i, ctx, build, acct, duplicates)
+                    continue
                 source = f"{head}{i}]"
                 inline = _fast_inline(get("RolePolicyList"), source, ".RolePolicyList[")
                 attached = _fast_attached(get("AttachedManagedPolicies"), shared)
@@ -509,7 +508,7 @@ def _load_roles(items: list, ctx: FileCtx, build: Build, acct: Account, duplicat
                     roles[arn] = Role(
                         name=name, arn=arn, role_id=role_id, account_id=account_id, path=path,
                         trust_policy=trust, inline_policies=inline, attached_policies=attached,
-                        permissions_boundary=boundary or None, tags=tags,
+                        permissions_boundary=boundary, tags=tags,
                         instance_profiles=profiles, last_used=last_used, last_used_region=last_region,
                         description=description, create_date=created, source=source)
                     continue

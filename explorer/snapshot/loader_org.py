@@ -105,7 +105,8 @@ def load_organization(doc: object, ctx: FileCtx) -> Organization | None:
             continue
         if name.__class__ is not str:
             name = policy_id
-        ptype = _TYPES.get(summary.get("Type"))  # type: ignore[arg-type]
+        raw_type = summary.get("Type")
+        ptype = _TYPES.get(raw_type) if raw_type.__class__ is str else None  # type: ignore[arg-type]
         if ptype is None:
             if summary.get("Type") in ("TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY",
                                        "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2"):

@@ -23,7 +23,7 @@ def load_trail(doc: object, ctx: FileCtx, out: list[TrailEvent]) -> int:
             bad.append(f"$.Records[{i}]")
             continue
         name = rec.get("eventName")
-        if name not in ASSUME_EVENTS:
+        if name.__class__ is not str or name not in ASSUME_EVENTS:
             continue
         source = rec.get("eventSource")
         if source is not None and source != "sts.amazonaws.com":

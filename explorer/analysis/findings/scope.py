@@ -1,9 +1,9 @@
-"""Shared helpers of the checks: which accounts are "ours", evidence for trust statements, the organization
-perimeter (Deny statements and RCPs that keep outsiders out)."""
+"""Shared helpers of the checks: which accounts are "ours", evidence for trust statements, and whether an outside
+caller gets through a policy (the engine decides, with the policy's own Deny statements and the RCPs)."""
 from __future__ import annotations
 
 from explorer.analysis.findings.model import Evidence
-from explorer.analysis.findings.policy import Stmt, as_list, is_negated, statements
+from explorer.analysis.findings.policy import Stmt, as_list, statements
 from explorer.snapshot.model import Role, Snapshot
 
 # Condition keys that tie a `Principal: "*"` statement to known principals, accounts or organizations.
@@ -48,38 +48,6 @@ def trust_statements(snapshot: Snapshot, action: str | None = None):
         for st in statements(role.trust_policy):
             if st.is_allow and not st.has_not_principal and (action is None or st.covers_action(action)):
                 yield role, st
-
-
-def _perimeter_statement(st: Stmt, action: str, org: str | None, keys=ORG_KEYS) -> bool:
-    """A Deny statement for every principal that denies `action` unless the caller is in organization `org`
-    (e.g. Deny * when StringNotEquals aws:PrincipalOrgID o-1)."""
-    if not st.is_deny or not st.covers_action(action):
-        return False
-    principals = st.principals()
-    if principals and principals.get("AWS") != ["*"]:
-        return False
-    wanted = {k.lower() for k in keys}
-    for op, key, vals in st.conditions():
-        if key in wanted and is_negated(op) and (org is None or org in vals or key.endswith("orgpaths")):
-            return True
-    return False
-
-
-def denied_outside_org(snapshot: Snapshot, document: dict | None, account_id: str, action: str) -> bool:
-    """Do the policy's own Deny statements or the RCPs on the account keep principals outside the organization
-    from `action`?"""
-    org = org_id(snapshot)
-    if org is None:
-        return False
-    if any(_perimeter_statement(st, action, org) for st in statements(document)):
-        return True
-    organization = snapshot.organization
-    if organization.contains(account_id) and not organization.is_management(account_id):
-        for level in organization.rcp_levels(account_id):
-            for pol in level:
-                if any(_perimeter_statement(st, action, org) for st in statements(pol.document)):
-                    return True
-    return False
 
 
 def _concrete_actions(st: Stmt, service: str, limit: int = 2) -> list[str]:

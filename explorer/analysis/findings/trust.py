@@ -11,7 +11,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
 
-from explorer.analysis.findings.model import HIGH, LOW, MEDIUM, Finding, Remediation
+from explorer.analysis.findings.model import HIGH, MEDIUM, Finding, Remediation
 from explorer.analysis.findings.policy import (ASSUME_ACTIONS, base_operator, is_negated, is_unique_id,
                                                principal_account, statements, with_condition)
 from explorer.analysis.findings.registry import check

@@ -1,0 +1,139 @@
+"""Trust-graph benchmark on the synthetic generator (prints numbers; no assertions).
+
+    python benchmarks/bench_graph.py --accounts 100 --principals 100 [--no-double] [--pairs 50] [--seed 0]
+
+Prints: load time, build time, build/load ratio, peak memory (tracemalloc of load+build, and the process's
+max RSS), build time at twice the size (unless --no-double), paths median over random pairs (up to 5 hops),
+reach median, and the re-evaluation time after a context change. Targets (issue 4): 1,000 accounts / 100,000
+principals built < 30 s and within 3x of load time, peak < 2 GB; doubling <= 2.2x; paths median < 50 ms;
+reach < 200 ms; re-eval < 5 s.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from explorer.analysis.paths import find_paths, path_view, reach_from, reach_to  # noqa: E402
+from explorer.graph import build_trust_graph  # noqa: E402
+from explorer.graph import schema as S  # noqa: E402
+from explorer.iam.context import Context  # noqa: E402
+from explorer.snapshot import load_snapshot  # noqa: E402
+from explorer.snapshot.synthetic import generate_org  # noqa: E402
+
+
+def _load_and_build(folder: Path, trace: bool):
+    gc.collect()
+    if trace:
+        tracemalloc.start()
+    t0 = time.perf_counter()
+    snap = load_snapshot(folder)
+    t1 = time.perf_counter()
+    tg = build_trust_graph(snap)
+    t2 = time.perf_counter()
+    peak = None
+    if trace:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return snap, tg, t1 - t0, t2 - t1, peak
+
+
+def _median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000 if samples else float("nan")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--accounts", type=int, default=100)
+    ap.add_argument("--principals", type=int, default=100, help="principals per account")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pairs", type=int, default=50)
+    ap.add_argument("--no-double", action="store_true", help="skip the 2x-size build")
+    ap.add_argument("--trace", action="store_true", help="measure peak memory with tracemalloc (slower)")
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "org"
+        t = time.perf_counter()
+        generate_org(folder, accounts=args.accounts, principals_per_account=args.principals, seed=args.seed)
+        print(f"generate  {args.accounts} accounts x {args.principals} principals: {time.perf_counter() - t:.1f} s")
+        snap, tg, load_s, build_s, peak = _load_and_build(folder, args.trace)
+        principals = sum(len(a.users) + len(a.roles) for a in snap.accounts.values())
+        st = tg.stats()
+        print(f"principals {principals}; graph {st['nodes']} nodes, {st['edges']} edges "
+              f"({st['allowed']} allowed, {st['conditional']} conditional, {st['denied']} denied), "
+              f"{st['candidates']} candidates decided")
+        print(f"load      {load_s:.2f} s")
+        print(f"build     {build_s:.2f} s  (index {tg.timings['index']:.2f}, candidates "
+              f"{tg.timings['candidates']:.2f}, decide {tg.timings['decide']:.2f})")
+        print(f"ratio     build/load = {build_s / load_s:.2f}")
+        if peak is not None:
+            print(f"peak      {peak / 2**20:.0f} MiB (tracemalloc, load + build)")
+        print(f"max RSS   {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (process)")
+
+        rng = random.Random(args.seed)
+        g = tg.graph
+        sources = [n for n in g if g.out_degree(n) > 0]
+        roles = [n for n, d in g.nodes(data=True) if d.get(S.KIND) in (S.ROLE,) and g.in_degree(n) > 0]
+        t = time.perf_counter()
+        path_view(tg)
+        print(f"path view {1000 * (time.perf_counter() - t):.0f} ms (built once per graph)")
+        # pairs: a random source and, when it reaches something, a random role it reaches (longer chains
+        # preferred), so that most pairs have chains to enumerate; else a random role
+        samples, found, counts = [], 0, []
+        for _ in range(args.pairs):
+            s = rng.choice(sources)
+            reached = reach_from(tg, s, max_hops=5)
+            far = [n for n, p in reached.items() if len(p) >= 2]
+            r = rng.choice(far or list(reached) or roles)
+            t = time.perf_counter()
+            ps = find_paths(tg, s, r, max_hops=5, limit=1000)
+            samples.append(time.perf_counter() - t)
+            found += bool(ps)
+            counts.append(len(ps))
+        print(f"paths     median {_median_ms(samples):.1f} ms, max {max(samples) * 1000:.0f} ms over {args.pairs} "
+              f"pairs ({found} with a chain, median {statistics.median(counts)} chains, max {max(counts)})")
+        samples, sizes = [], []
+        for _ in range(args.pairs):
+            s = rng.choice(sources)
+            t = time.perf_counter()
+            sizes.append(len(reach_from(tg, s)))
+            samples.append(time.perf_counter() - t)
+        print(f"reach     from: median {_median_ms(samples):.1f} ms, max {max(samples) * 1000:.0f} ms "
+              f"(median {statistics.median(sizes)} roles reached, max {max(sizes)})")
+        samples, sizes = [], []
+        for _ in range(args.pairs):
+            r = rng.choice(roles)
+            t = time.perf_counter()
+            sizes.append(len(reach_to(tg, r)))
+            samples.append(time.perf_counter() - t)
+        print(f"reach     to:   median {_median_ms(samples):.1f} ms, max {max(samples) * 1000:.0f} ms "
+              f"(median {statistics.median(sizes)} principals, max {max(sizes)})")
+        for ctx in ({"aws:MultiFactorAuthPresent": "true"}, {"aws:PrincipalOrgID": "o-other"},
+                    {"aws:RequestedRegion": "eu-west-1"}):
+            t = time.perf_counter()
+            tg2 = tg.with_context(Context(ctx, closed=False))
+            print(f"re-eval   {ctx}: {time.perf_counter() - t:.2f} s ({tg2.timings['reevaluated']} edges re-decided)")
+        del tg2
+
+        if not args.no_double:
+            folder2 = Path(tmp) / "org2"
+            generate_org(folder2, accounts=args.accounts * 2, principals_per_account=args.principals,
+                         seed=args.seed)
+            del snap, tg
+            _, _, load2, build2, _ = _load_and_build(folder2, False)
+            print(f"2x size   load {load2:.2f} s, build {build2:.2f} s: build grows {build2 / build_s:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

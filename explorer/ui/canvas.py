@@ -1,0 +1,187 @@
+"""The graph canvas: a pyqtgraph view showing the model's Scene with the shared items of render/qt_canvas.py.
+
+It shows and reports: clicks, double-clicks and context-menu requests on nodes, edges and bands become signals;
+hover shows the tooltip of what is under the mouse. Hit testing is vectorised (numpy) so it stays fast with
+tens of thousands of edges. Pan and zoom only redraw the existing items: they never wait for a computation.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from explorer.render import scene as SC
+from explorer.render.qt_canvas import SceneItems
+
+HIT_NODE_PX = 10.0
+HIT_EDGE_PX = 5.0
+
+
+class GraphCanvas(pg.GraphicsView):
+    nodeClicked = QtCore.Signal(object)
+    edgeClicked = QtCore.Signal(object, object)
+    backgroundClicked = QtCore.Signal()
+    nodeDoubleClicked = QtCore.Signal(object)
+    bandDoubleClicked = QtCore.Signal(str)
+    contextMenuAt = QtCore.Signal(object, object)  # (node or None, QPoint global)
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background="w")
+        self.viewbox = pg.ViewBox(invertY=True, enableMenu=False, defaultPadding=0.02)
+        self.viewbox.setAspectLocked(True)
+        self.setCentralItem(self.viewbox)
+        self.setMouseTracking(True)
+        self.scene_data: SC.Scene | None = None
+        self.items: SceneItems | None = None
+        self.theme_name = "light"
+        self._hover_key = None
+        self.scene().sigMouseClicked.connect(self._on_click)
+        self.scene().sigMouseMoved.connect(self._on_move)
+        self.setToolTip("")
+
+    # ---- content ----
+    def set_scene(self, scene: SC.Scene, *, keep_view: bool = False) -> None:
+        old_range = self.viewbox.viewRange() if keep_view and self.items is not None else None
+        if self.items is not None:
+            self.items.remove_from(self.viewbox)
+        self.scene_data = scene
+        self.items = SceneItems(scene, self.theme_name)
+        self.items.add_to(self.viewbox)
+        if old_range is not None:
+            self.viewbox.setRange(xRange=old_range[0], yRange=old_range[1], padding=0)
+        else:
+            self.fit()
+
+    def set_theme(self, name: str) -> None:
+        from explorer.render.style import theme
+        self.theme_name = name
+        self.setBackground(theme(name)["background"])
+        if self.items is not None:
+            self.items.set_theme(name)
+
+    def set_highlight(self, hl: SC.Highlight) -> None:
+        if self.items is not None:
+            self.items.set_highlight(hl)
+
+    def fit(self) -> None:
+        sc = self.scene_data
+        if sc is None:
+            return
+        self.viewbox.setRange(QtCore.QRectF(0, 0, sc.width, sc.height), padding=0.02)
+
+    def center_on(self, node, zoom_rows: float = 18.0) -> bool:
+        """Centre the view on a node, zoomed so that about `zoom_rows` rows are visible."""
+        sc = self.scene_data
+        pos = sc.position(node) if sc else None
+        if pos is None:
+            return False
+        from explorer.render.layout import ROW_H
+        h = zoom_rows * ROW_H
+        w = h * max(self.width(), 1) / max(self.height(), 1)
+        self.viewbox.setRange(QtCore.QRectF(pos[0] - w / 2, pos[1] - h / 2, w, h), padding=0)
+        return True
+
+    def zoom(self, factor: float) -> None:
+        self.viewbox.scaleBy((factor, factor))
+
+    # ---- mapping and hit testing ----
+    def view_pos_of(self, node) -> QtCore.QPoint | None:
+        """Widget (viewport) coordinates of a node: for tests and for popups."""
+        sc = self.scene_data
+        pos = sc.position(node) if sc else None
+        if pos is None:
+            return None
+        scene_pt = self.viewbox.mapViewToScene(QtCore.QPointF(*pos))
+        return self.mapFromScene(scene_pt)
+
+    def _px(self) -> float:
+        """Scene units per screen pixel."""
+        px = self.viewbox.viewPixelSize()
+        return float(max(px[0], px[1])) or 1.0
+
+    def hit(self, scene_pos: QtCore.QPointF):
+        """('node', id) | ('edge', (u, v)) | ('band', key) | None at a QGraphicsScene position."""
+        sc = self.scene_data
+        if sc is None or not len(sc.ids):
+            return None
+        p = self.viewbox.mapSceneToView(scene_pos)
+        x, y = p.x(), p.y()
+        px = self._px()
+        d2 = (sc.xs - x) ** 2 + (sc.ys - y) ** 2
+        i = int(np.argmin(d2))
+        if d2[i] <= (HIT_NODE_PX * px) ** 2 * (2.0 if sc.view.mode == SC.OVERVIEW else 1.0):
+            return ("node", sc.ids[i])
+        best = None
+        tol2 = (HIT_EDGE_PX * px) ** 2
+        for key, seg in sc.edge_segments.items():
+            if not len(seg) or key == "highlight":
+                continue
+            if self.items is not None and key in self.items.curves and not self.items.curves[key].isVisible():
+                continue
+            ax, ay, bx, by = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
+            dx, dy = bx - ax, by - ay
+            ll = dx * dx + dy * dy
+            ll[ll == 0] = 1.0
+            t = np.clip(((x - ax) * dx + (y - ay) * dy) / ll, 0.0, 1.0)
+            dist2 = (ax + t * dx - x) ** 2 + (ay + t * dy - y) ** 2
+            j = int(np.argmin(dist2))
+            if dist2[j] <= tol2 and (best is None or dist2[j] < best[0]):
+                best = (float(dist2[j]), sc.edge_pairs[key][j // 2])
+        if best is not None:
+            return ("edge", best[1])
+        band = sc.band_at(x, y)
+        if band is not None:
+            return ("band", band.key)
+        return None
+
+    # ---- events ----
+    def _on_click(self, ev) -> None:
+        hit = self.hit(ev.scenePos())
+        if ev.button() == QtCore.Qt.MouseButton.RightButton:
+            node = hit[1] if hit and hit[0] == "node" else None
+            self.contextMenuAt.emit(node, ev.screenPos().toPoint())
+            ev.accept()
+            return
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        if ev.double():
+            if hit and hit[0] == "node":
+                if self.scene_data.view.mode == SC.OVERVIEW:
+                    self.bandDoubleClicked.emit(str(hit[1]))
+                else:
+                    self.nodeDoubleClicked.emit(hit[1])
+            elif hit and hit[0] == "band":
+                self.bandDoubleClicked.emit(str(hit[1]))
+            ev.accept()
+            return
+        if hit is None or hit[0] == "band":
+            self.backgroundClicked.emit()
+        elif hit[0] == "node":
+            self.nodeClicked.emit(hit[1])
+        else:
+            self.edgeClicked.emit(*hit[1])
+        ev.accept()
+
+    def _on_move(self, scene_pos) -> None:
+        hit = self.hit(scene_pos)
+        if hit is None or hit[0] == "band":
+            if self._hover_key is not None:
+                self._hover_key = None
+                QtWidgets.QToolTip.hideText()
+            return
+        if hit == self._hover_key:
+            return
+        self._hover_key = hit
+        sc = self.scene_data
+        text = sc.node_tooltip(hit[1]) if hit[0] == "node" else sc.edge_tooltip(*hit[1])
+        QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text, self)
+
+    def keyPressEvent(self, ev) -> None:
+        if ev.key() in (QtCore.Qt.Key.Key_Plus, QtCore.Qt.Key.Key_Equal):
+            self.zoom(0.8)
+        elif ev.key() == QtCore.Qt.Key.Key_Minus:
+            self.zoom(1.25)
+        elif ev.key() == QtCore.Qt.Key.Key_0:
+            self.fit()
+        else:
+            super().keyPressEvent(ev)

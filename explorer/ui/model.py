@@ -1,0 +1,288 @@
+"""The window's state, in one QObject (the napari pattern): the snapshot, the trust graph under the current
+what-if context, the view, the selection (with back / forward history), the chains found between a source and
+a target. Widgets read it and report user actions to it; it emits signals when something changes. Long work
+runs on the thread pool (workers.py); results arrive as signals, so the window never waits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6 import QtCore
+
+from explorer.graph import schema as S
+from explorer.render import scene as SC
+from explorer.render.layout import LayoutCache
+from explorer.ui import workers as W
+
+NODE, EDGE, PATH = "node", "edge", "path"
+
+
+@dataclass(frozen=True)
+class Selection:
+    kind: str  # NODE | EDGE | PATH
+    value: Any  # node id | (u, v) | RolePath
+
+    def key(self):
+        if self.kind == PATH:
+            return (PATH, tuple(self.value.nodes))
+        return (self.kind, self.value)
+
+
+class ExplorerModel(QtCore.QObject):
+    snapshotLoaded = QtCore.Signal()  # a new snapshot and graph
+    graphChanged = QtCore.Signal()  # edges re-evaluated (what-if)
+    sceneChanged = QtCore.Signal(object)  # a Scene ready to draw
+    selectionChanged = QtCore.Signal()
+    pathsChanged = QtCore.Signal()
+    contextChanged = QtCore.Signal()
+    busyChanged = QtCore.Signal(str)  # "" when idle
+    progress = QtCore.Signal(int, int, str)
+    error = QtCore.Signal(str)
+    loadFailed = QtCore.Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.snapshot = None
+        self.base_tg = None  # built under the open context
+        self.tg = None  # under the current context
+        self.context = None
+        self.view = SC.View(SC.FULL)
+        self.show_denied = False
+        self.scene: SC.Scene | None = None
+        self.selection: Selection | None = None
+        self.history: list[Selection] = []
+        self.history_pos = -1
+        self.path_source = None
+        self.path_target = None
+        self.paths: list = []
+        self.paths_searching = False
+        self.max_hops = 5
+        self.layouts = LayoutCache()
+        self._generation = 0
+        self._jobs: dict[str, W.Job] = {}
+        self._scene_pending = False
+
+    # ---- jobs ----
+    def _run(self, slot: str, fn, *args, done=None, busy: str = "", failed=None, **kwargs) -> W.Job:
+        old = self._jobs.pop(slot, None)
+        if old is not None:
+            old.cancel()
+        job = W.Job(fn, *args, name=slot, **kwargs)
+        self._jobs[slot] = job
+
+        def on_done(result, job=job):
+            if self._jobs.get(slot) is job and done is not None:
+                done(result)
+
+        def on_failed(msg, job=job):
+            if self._jobs.get(slot) is job:
+                (failed or self.error.emit)(msg)
+
+        def on_finished(job=job):
+            if self._jobs.get(slot) is job:
+                self._jobs.pop(slot, None)
+            self.busyChanged.emit(self.busy_text())
+
+        job.signals.done.connect(on_done)
+        job.signals.failed.connect(on_failed)
+        job.signals.finished.connect(on_finished)
+        job.signals.progress.connect(self.progress.emit)
+        W.start(job)
+        self.busyChanged.emit(busy or self.busy_text())
+        return job
+
+    run_job = _run
+
+    def busy_text(self) -> str:
+        names = {"load": "loading", "context": "re-evaluating edges", "scene": "laying out", "paths": "finding chains",
+                 "effective": "effective permissions"}
+        return ", ".join(names.get(k, k) for k in self._jobs)
+
+    def is_busy(self, slot: str | None = None) -> bool:
+        return bool(self._jobs) if slot is None else slot in self._jobs
+
+    def cancel(self, slot: str = "load") -> None:
+        job = self._jobs.pop(slot, None)
+        if job is not None:
+            job.cancel()
+        self.busyChanged.emit(self.busy_text())
+
+    def wait(self, timeout_ms: int = 60000) -> bool:
+        """Block until no job runs (tests, the exporter)."""
+        timer = QtCore.QElapsedTimer()
+        timer.start()
+        while self._jobs and timer.elapsed() < timeout_ms:
+            QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            W.pool().waitForDone(10)
+        QtCore.QCoreApplication.processEvents()
+        return not self._jobs
+
+    # ---- loading ----
+    def open(self, path) -> None:
+        self._run("load", W.load_job, str(path), done=self._loaded, busy=f"loading {path}",
+                  failed=self.loadFailed.emit)
+
+    def set_loaded(self, snapshot, tg) -> None:
+        """Show an already loaded snapshot and graph (tests, benchmarks, the command line)."""
+        self._loaded((snapshot, tg))
+
+    def _loaded(self, result) -> None:
+        snap, tg = result
+        self.snapshot, self.base_tg, self.tg = snap, tg, tg
+        self.context = tg.context
+        self._generation += 1
+        self.layouts.clear()
+        self.selection, self.history, self.history_pos = None, [], -1
+        self.path_source = self.path_target = None
+        self.paths = []
+        principals = sum(1 for _, a in tg.graph.nodes(data=True)
+                         if a.get(S.KIND) in (S.USER, S.ROLE, S.SERVICE_LINKED_ROLE))
+        self.view = SC.View(SC.OVERVIEW) if principals > SC.LARGE_ESTATE else SC.View(SC.FULL)
+        self.snapshotLoaded.emit()
+        self.contextChanged.emit()
+        self.pathsChanged.emit()
+        self.selectionChanged.emit()
+        self.request_scene()
+
+    # ---- what-if ----
+    def set_context(self, context) -> None:
+        if self.base_tg is None:
+            return
+        self.context = context
+        self.contextChanged.emit()
+        self._run("context", W.context_job, self.base_tg, context, done=self._context_done)
+
+    def _context_done(self, tg) -> None:
+        self.tg = tg
+        self.graphChanged.emit()
+        # chains and the selected path are re-derived from the new graph
+        if self.path_source and self.path_target:
+            self.find_paths(self.path_source, self.path_target)
+        elif self.selection and self.selection.kind == PATH:
+            self.selection = None
+            self.selectionChanged.emit()
+        else:
+            self.selectionChanged.emit()
+        self.request_scene()
+
+    # ---- view ----
+    def set_view(self, view: SC.View) -> None:
+        self.view = view
+        self.request_scene()
+
+    def set_show_denied(self, show: bool) -> None:
+        if show != self.show_denied:
+            self.show_denied = show
+            self.request_scene()
+
+    def layout_generation(self):
+        if self.view.mode in (SC.FULL, SC.OVERVIEW, SC.PATH):
+            return self._generation
+        return (self._generation, self.context)
+
+    def request_scene(self) -> None:
+        if self.tg is None:
+            return
+        self._run("scene", W.scene_job, self.tg, self.view, done=self._scene_done, highlight=self.highlight(),
+                  show_denied=self.show_denied, cache=self.layouts, generation=self.layout_generation())
+
+    def _scene_done(self, scene) -> None:
+        self.scene = scene
+        self.sceneChanged.emit(scene)
+
+    def highlight(self) -> SC.Highlight:
+        sel = self.selection
+        if sel is None:
+            return SC.Highlight()
+        if sel.kind == PATH:
+            hl = SC.path_highlight([sel.value.nodes])
+            return SC.Highlight(hl.nodes, hl.edges)
+        if sel.kind == EDGE:
+            u, v = sel.value
+            return SC.Highlight(frozenset((u, v)), frozenset([(u, v)]))
+        return SC.Highlight(selected=sel.value)
+
+    # ---- selection and history ----
+    def select(self, kind: str | None, value=None, *, record: bool = True) -> None:
+        sel = None if kind is None else Selection(kind, value)
+        if sel is not None and self.selection is not None and sel.key() == self.selection.key():
+            return
+        self.selection = sel
+        if record and sel is not None:
+            del self.history[self.history_pos + 1:]
+            self.history.append(sel)
+            self.history_pos = len(self.history) - 1
+        self.selectionChanged.emit()
+
+    def select_node(self, node) -> None:
+        self.select(NODE, node)
+
+    def select_edge(self, u, v) -> None:
+        self.select(EDGE, (u, v))
+
+    def select_path(self, path) -> None:
+        self.select(PATH, path)
+
+    def can_go_back(self) -> bool:
+        return self.history_pos > 0
+
+    def can_go_forward(self) -> bool:
+        return self.history_pos < len(self.history) - 1
+
+    def back(self) -> None:
+        if self.can_go_back():
+            self.history_pos -= 1
+            self.selection = self.history[self.history_pos]
+            self.selectionChanged.emit()
+
+    def forward(self) -> None:
+        if self.can_go_forward():
+            self.history_pos += 1
+            self.selection = self.history[self.history_pos]
+            self.selectionChanged.emit()
+
+    # ---- paths ----
+    def set_path_source(self, node) -> None:
+        self.path_source = node
+        self.pathsChanged.emit()
+        if self.path_target:
+            self.find_paths(node, self.path_target)
+
+    def set_path_target(self, node) -> None:
+        self.path_target = node
+        self.pathsChanged.emit()
+        if self.path_source:
+            self.find_paths(self.path_source, node)
+
+    def find_paths(self, source, target) -> None:
+        self.path_source, self.path_target = source, target
+        self.paths = []
+        self.paths_searching = True
+        self.pathsChanged.emit()
+        self._run("paths", W.paths_job, self.tg, source, target, done=self._paths_done, max_hops=self.max_hops,
+                  include_denied=self.show_denied)
+
+    def _paths_done(self, paths) -> None:
+        self.paths_searching = False
+        self.paths = list(paths)
+        self.pathsChanged.emit()
+
+    def clear_paths(self) -> None:
+        self.cancel("paths")
+        self.paths_searching = False
+        self.path_source = self.path_target = None
+        self.paths = []
+        self.pathsChanged.emit()
+
+    # ---- small lookups for widgets ----
+    def label(self, node) -> str:
+        if self.tg is None or node not in self.tg.graph:
+            return str(node)
+        return str(self.tg.graph.nodes[node].get(S.LABEL) or node)
+
+    def principal_count(self) -> int:
+        if self.tg is None:
+            return 0
+        return sum(1 for _, a in self.tg.graph.nodes(data=True)
+                   if a.get(S.KIND) in (S.USER, S.ROLE, S.SERVICE_LINKED_ROLE))

@@ -1,0 +1,108 @@
+"""The chains between a source and a target (found by explorer.analysis.paths.find_paths off the GUI thread):
+hops, accounts crossed, conditions, session limit. Clicking a chain selects it (highlighted on the graph)."""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from explorer.graph import schema as S
+from explorer.render import style as ST
+from explorer.render.scene import requirements_text
+from explorer.ui.model import PATH, ExplorerModel
+
+PATH_ROLE = QtCore.Qt.ItemDataRole.UserRole + 7
+
+
+class PathsPanel(QtWidgets.QWidget):
+    def __init__(self, model: ExplorerModel, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.source_label = QtWidgets.QLabel()
+        self.target_label = QtWidgets.QLabel()
+        for lab in (self.source_label, self.target_label):
+            lab.setWordWrap(True)
+            lab.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hops_spin = QtWidgets.QSpinBox()
+        self.hops_spin.setRange(1, 10)
+        self.hops_spin.setValue(model.max_hops)
+        self.hops_spin.setPrefix("max hops: ")
+        self.hops_spin.valueChanged.connect(self._hops_changed)
+        self.clear_button = QtWidgets.QPushButton("Clear")
+        self.clear_button.clicked.connect(model.clear_paths)
+        self.status = QtWidgets.QLabel()
+        self.tree = QtWidgets.QTreeWidget()
+        self.tree.setHeaderLabels(["chain", "hops", "accounts", "conditions", "session"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setColumnWidth(0, 320)
+        self.tree.itemClicked.connect(self._clicked)
+        self.tree.currentItemChanged.connect(lambda cur, prev: cur is not None and self._clicked(cur))
+        form = QtWidgets.QFormLayout()
+        form.addRow("From:", self.source_label)
+        form.addRow("To:", self.target_label)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.hops_spin)
+        row.addStretch(1)
+        row.addWidget(self.clear_button)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(form)
+        lay.addLayout(row)
+        lay.addWidget(self.status)
+        lay.addWidget(self.tree, 1)
+        model.pathsChanged.connect(self.refresh)
+        self.refresh()
+
+    def _hops_changed(self, value: int) -> None:
+        self.model.max_hops = value
+        if self.model.path_source and self.model.path_target:
+            self.model.find_paths(self.model.path_source, self.model.path_target)
+
+    def refresh(self) -> None:
+        m = self.model
+        self.source_label.setText(m.label(m.path_source) if m.path_source else
+                                  "(right-click a node: “Paths from here”, or use path mode)")
+        self.target_label.setText(m.label(m.path_target) if m.path_target else "(right-click a node: “Paths to here”)")
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        for path in m.paths:
+            self._add(path)
+        self.tree.blockSignals(False)
+        if m.path_source and m.path_target:
+            if m.paths_searching:
+                self.status.setText("Finding chains…")
+            else:
+                n = len(m.paths)
+                self.status.setText(f"{n} chain{'s' if n != 1 else ''} within {m.max_hops} hops"
+                                    + ("" if n else ": no way under the current context"))
+        else:
+            self.status.setText("")
+
+    def _add(self, path) -> None:
+        m = self.model
+        g = m.tg.graph
+        accounts = []
+        for n in path.nodes:
+            acct = g.nodes[n].get(S.ACCOUNT_ID) if n in g else None
+            if acct and acct not in accounts:
+                accounts.append(acct)
+        conds = [requirements_text(h.requires) for h in path.hops if h.requires]
+        if path.denied:
+            conds.insert(0, "DENIED hop")
+        secs = path.max_session_seconds
+        session = (ST.format_seconds(secs) if secs else "n/a") + (" (chained: 1 h cap)" if path.chained else "")
+        item = QtWidgets.QTreeWidgetItem([" → ".join(m.label(n) for n in path.nodes), str(len(path.hops)),
+                                          str(len(accounts)), "; ".join(conds) or "none", session])
+        item.setToolTip(0, "\n".join(path.nodes))
+        item.setToolTip(3, "\n".join(conds) or "none")
+        item.setData(0, PATH_ROLE, path)
+        self.tree.addTopLevelItem(item)
+
+    def _clicked(self, item) -> None:
+        path = item.data(0, PATH_ROLE)
+        if path is not None:
+            self.model.select(PATH, path)
+
+    def select_row(self, row: int) -> None:
+        item = self.tree.topLevelItem(row)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+            self._clicked(item)

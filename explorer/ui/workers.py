@@ -1,0 +1,135 @@
+"""Work that must not block the window: loading, re-evaluating edges, laying out, finding paths, effective
+permissions. Each job is a plain function run on a QThreadPool by `Job`, which reports progress, the result or
+the error through Qt signals (delivered on the GUI thread) and can be cancelled.
+
+The functions here only call explorer.snapshot / explorer.graph / explorer.analysis / explorer.render: no IAM
+logic lives in the UI.
+"""
+from __future__ import annotations
+
+import threading
+import traceback
+
+from PySide6 import QtCore
+
+
+class Cancelled(Exception):
+    pass
+
+
+class JobSignals(QtCore.QObject):
+    progress = QtCore.Signal(int, int, str)
+    done = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+    finished = QtCore.Signal()
+
+
+class Job(QtCore.QRunnable):
+    """Runs fn(progress=..., cancel=..., *args, **kwargs) on a pool thread."""
+
+    def __init__(self, fn, *args, name: str = "", **kwargs):
+        super().__init__()
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.name = name or getattr(fn, "__name__", "job")
+        self.signals = JobSignals()
+        self._cancel = threading.Event()
+        self.setAutoDelete(False)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _progress(self, done, total, message=""):
+        if self._cancel.is_set():
+            raise Cancelled()
+        self.signals.progress.emit(int(done), int(total or 0), str(message or ""))
+
+    def run(self) -> None:
+        try:
+            result = self.fn(*self.args, progress=self._progress, cancel=self._cancel.is_set, **self.kwargs)
+            if not self._cancel.is_set():
+                self.signals.done.emit(result)
+        except Cancelled:
+            pass
+        except Exception as exc:  # every failure is reported in the window, never a crash
+            from explorer.errors import InputError
+            if not self._cancel.is_set():
+                msg = str(exc) if isinstance(exc, InputError) else (
+                    f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=6)}")
+                self.signals.failed.emit(msg)
+        finally:
+            self.signals.finished.emit()
+
+
+def pool() -> QtCore.QThreadPool:
+    return QtCore.QThreadPool.globalInstance()
+
+
+def start(job: Job) -> Job:
+    pool().start(job)
+    return job
+
+
+# ---- the jobs -----------------------------------------------------------------------------------------------
+
+def load_job(path, *, progress, cancel, context=None, settings=None):
+    """Load a snapshot and build its trust graph: (snapshot, TrustGraph)."""
+    from explorer.graph import build_trust_graph
+    from explorer.iam.context import Context
+    from explorer.snapshot import load_snapshot
+
+    def loader_progress(done, total, message=""):
+        progress(done, max(total, 1) * 2, f"loading: {message}")
+
+    snap = load_snapshot(path, progress=loader_progress, cancel=cancel)
+    if cancel():
+        raise Cancelled()
+    if not snap.accounts:
+        from explorer.errors import SnapshotError
+        raise SnapshotError("the snapshot holds no account (no authorization-details data was found)",
+                            file=str(path))
+
+    def graph_progress(done, total, message=""):
+        total = max(total, 1)
+        progress(total + done, total * 2, f"building the trust graph: {message}")
+
+    tg = build_trust_graph(snap, context=context or Context({}, closed=False), settings=settings,
+                           progress=graph_progress)
+    return snap, tg
+
+
+def context_job(tg, context, *, progress, cancel):
+    """The graph re-decided under a what-if context."""
+    def p(done, total, message=""):
+        progress(done, total, f"re-evaluating edges: {message}")
+    return tg.with_context(context, progress=p)
+
+
+def scene_job(tg, view, *, progress, cancel, highlight=None, show_denied=False, cache=None, generation=0):
+    """A Scene (layout from the cache or computed here)."""
+    from explorer.render.scene import scene_for_graph
+    progress(0, 1, "laying out")
+    return scene_for_graph(tg, view, highlight=highlight, show_denied=show_denied, cache=cache,
+                           generation=generation)
+
+
+def paths_job(tg, source, target, *, progress, cancel, max_hops=5, include_denied=False, limit=500):
+    from explorer.analysis.paths import find_paths
+    progress(0, 1, "finding chains")
+    return find_paths(tg, source, target, max_hops=max_hops, include_denied=include_denied, limit=limit)
+
+
+def effective_job(tg, path_or_node, *, progress, cancel):
+    from explorer.analysis.effective_permissions import effective_permissions
+    progress(0, 1, "evaluating the final session's permissions")
+    return effective_permissions(tg, path_or_node)
+
+
+def export_job(scene, out, width, theme, *, progress, cancel):
+    """Write the picture (SVG here; PNG must be drawn on the GUI thread: see MainWindow.export)."""
+    from explorer.render.svg import write_svg
+    write_svg(scene, out, width, theme=theme)
+    return str(out)

@@ -1,0 +1,133 @@
+"""Layout and scene building (no Qt): layering, bands, views, geometry."""
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from explorer.graph import schema as S
+from explorer.render import layout as L
+from explorer.render import scene as SC
+from explorer.render import style as ST
+from ui_fixtures import DEV, FOREIGN, MGMT, PROD, arn, large_graph, small_estate, small_graph
+
+
+def test_longest_path_layering_breaks_cycles():
+    nodes = ["a", "b", "c", "d"]
+    layers = L.longest_path_layers(nodes, [("a", "b"), ("b", "c"), ("c", "b"), ("a", "c"), ("c", "d")])
+    assert layers["a"] == 0
+    assert layers["b"] < layers["c"] < layers["d"]  # the back edge c->b is ignored
+    assert layers["d"] == 3
+
+
+def test_break_cycles_leaves_a_dag():
+    g = nx.gnp_random_graph(60, 0.08, seed=3, directed=True)
+    succ = {n: list(g.successors(n)) for n in g}
+    back = L.break_cycles(succ, list(g))
+    dag = nx.DiGraph([(u, v) for u, v in g.edges if (u, v) not in back])
+    assert nx.is_directed_acyclic_graph(dag)
+
+
+def test_layout_places_callers_left_and_groups_bands_by_ou():
+    g, est = small_graph(), small_estate()
+    lay = L.layered_layout(g, est)
+    alice, admin = arn(MGMT, "user", "alice"), arn(MGMT, "role", "OrgAdmin")
+    deploy, ro = arn(DEV, "role", "Deployer"), arn(PROD, "role", "ReadOnly")
+    assert lay.pos[alice][0] < lay.pos[admin][0] < lay.pos[deploy][0]
+    assert lay.layers[deploy] < lay.layers[ro]  # the cycle Deployer <-> ReadOnly is broken one way
+    keys = [b.key for b in lay.bands]
+    assert keys == [MGMT, DEV, PROD, L.FOREIGN_BAND, L.EXTERNAL_BAND]  # root, Workloads/NonProd, Workloads/Prod
+    for n, (x, y) in lay.pos.items():
+        band = next(b for b in lay.bands if b.key == lay.band_of[n])
+        assert band.y0 < y < band.y1 and band.x0 <= x <= band.x1
+    # no two nodes share a place
+    assert len(set(lay.pos.values())) == len(lay.pos)
+
+
+def test_denied_edges_do_not_layer():
+    g, est = small_graph(), small_estate()
+    lay = L.layered_layout(g, est)
+    # bob -> ProdAdmin is denied: ProdAdmin's layer comes from OrgAdmin (conditional) and the prod root
+    assert lay.layers[arn(PROD, "role", "ProdAdmin")] == lay.layers[arn(MGMT, "role", "OrgAdmin")] + 1
+
+
+def test_wide_cells_wrap_into_sub_columns():
+    g, est = large_graph(2000, 3000, accounts=2)
+    lay = L.layered_layout(g, est)
+    for b in lay.bands:
+        assert (b.y1 - b.y0) <= L.BAND_PAD_TOP + L.MAX_ROWS * L.ROW_H + L.BAND_PAD_BOTTOM + 1
+    assert len(set(lay.pos.values())) == len(lay.pos)
+
+
+def test_scene_styles_edges_by_account_and_state():
+    g, est = small_graph(), small_estate()
+    sc = SC.build_scene(g, est)
+    cross_cond = sc.edge_pairs[ST.edge_style_key(True, S.CONDITIONAL)]
+    assert (f"arn:aws:iam::{FOREIGN}:root", arn(PROD, "role", "ReadOnly")) in cross_cond
+    same_cond = sc.edge_pairs[ST.edge_style_key(False, S.CONDITIONAL)]
+    assert (arn(MGMT, "user", "alice"), arn(MGMT, "role", "OrgAdmin")) in same_cond
+    assert not sc.edge_pairs[ST.edge_style_key(True, S.DENIED)]  # hidden by default
+    assert {b[2] for b in sc.badges} >= {"MFA", "ExternalId"}
+    shown = SC.build_scene(g, est, show_denied=True)
+    assert (arn(DEV, "user", "bob"), arn(PROD, "role", "ProdAdmin")) in shown.edge_pairs[
+        ST.edge_style_key(True, S.DENIED)]
+    # two segments and two arrow strokes per edge
+    for key, pairs in sc.edge_pairs.items():
+        assert sc.edge_segments[key].shape == (2 * len(pairs), 4)
+        assert sc.arrow_segments[key].shape == (2 * len(pairs), 4)
+    assert ST.EDGE_STYLES[ST.edge_style_key(False, S.CONDITIONAL)].dash
+    assert not ST.EDGE_STYLES[ST.edge_style_key(False, S.ALLOWED)].dash
+
+
+def test_overview_aggregates_cross_account_edges():
+    g, est = small_graph(), small_estate()
+    sc = SC.build_scene(g, est, SC.View(SC.OVERVIEW))
+    assert set(sc.ids) == {MGMT, DEV, PROD, L.FOREIGN_BAND, L.EXTERNAL_BAND}
+    agg = sc.overview_edges[(MGMT, DEV)]
+    assert agg["count"] == 1 and agg[S.ALLOWED] == 1
+    assert any(text.startswith("×") for *_xy, text in sc.badges)
+    assert "dev" in sc.node_tooltip(DEV)
+
+
+def test_focus_and_path_views():
+    g, est = small_graph(), small_estate()
+    admin = arn(MGMT, "role", "OrgAdmin")
+    one = SC.build_scene(g, est, SC.View(SC.FOCUS, focus=admin, hops=1))
+    assert admin in one.index and arn(MGMT, "user", "alice") in one.index
+    assert arn(PROD, "role", "ReadOnly") not in one.index
+    two = SC.build_scene(g, est, SC.View(SC.FOCUS, focus=admin, hops=2))
+    assert arn(PROD, "role", "ReadOnly") in two.index
+    seq = [arn(MGMT, "user", "alice"), admin, arn(DEV, "role", "Deployer")]
+    sc = SC.build_scene(g, est, SC.View(SC.PATH, path_nodes=tuple(seq)), highlight=SC.path_highlight([seq]))
+    assert sc.ids and set(sc.ids) == set(seq)
+    assert len(sc.edge_pairs[ST.HIGHLIGHT]) == 2
+    acct = SC.build_scene(g, est, SC.View(SC.ACCOUNT, account=PROD))
+    assert arn(PROD, "role", "ProdAdmin") in acct.index and admin in acct.index  # a caller from another account
+
+
+def test_layout_cache_reuses_positions():
+    g, est = small_graph(), small_estate()
+    cache = L.LayoutCache()
+    a = SC.build_scene(g, est, cache=cache, generation=1)
+    g2 = g.copy()
+    for u, v, k, d in g2.edges(keys=True, data=True):
+        d[S.STATE] = S.ALLOWED
+    b = SC.build_scene(g2, est, cache=cache, generation=1)
+    assert np.array_equal(a.xs, b.xs) and np.array_equal(a.ys, b.ys)
+
+
+def test_tooltips_and_caption():
+    g, est = small_graph(), small_estate()
+    sc = SC.build_scene(g, est)
+    tip = sc.node_tooltip(arn(MGMT, "role", "OrgAdmin"))
+    assert "MaxSessionDuration 2 h" in tip and "management" in tip
+    etip = sc.edge_tooltip(arn(MGMT, "user", "alice"), arn(MGMT, "role", "OrgAdmin"))
+    assert "requires aws:MultiFactorAuthPresent Bool true" in etip
+    assert sc.caption[0].startswith("fixture-org") and "2026-01-02" in sc.caption[0]
+
+
+def test_large_scene_builds_quickly_enough_to_be_useful():
+    g, est = large_graph(3000, 9000)
+    sc = SC.build_scene(g, est)
+    assert sc.node_count == 3000
+    assert sc.edge_count > 5000
+    assert sc.width < 20 * L.COL_W * 10  # layers are capped, the picture stays readable
