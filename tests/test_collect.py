@@ -13,7 +13,7 @@ import botocore.client
 import pytest
 from botocore.exceptions import ClientError
 
-moto = pytest.importorskip("moto")
+pytest.importorskip("moto")
 from moto import mock_aws  # noqa: E402
 
 from explorer.cli import main as cli_main  # noqa: E402

@@ -536,3 +536,14 @@ def test_the_collect_package_imports_no_qt():
             "sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_cli_sso_profile_without_login_exits_2(no_credentials, tmp_path, capsys, monkeypatch):
+    (tmp_path / "config").write_text("[profile sso-audit]\nsso_start_url = https://example.awsapps.com/start\n"
+                                     "sso_region = us-east-1\nsso_account_id = 111122223333\n"
+                                     "sso_role_name = Audit\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no cached SSO token
+    code = cli_main(["collect", "--out", str(tmp_path / "snap"), "--profile", "sso-audit"])
+    err = capsys.readouterr().err
+    assert code == 2 and "aws sso login --profile sso-audit" in err and "Traceback" not in err

@@ -238,3 +238,20 @@ def test_same_aws_managed_document_is_shared_between_accounts(tmp_path):
     first = snap.accounts[MGMT].managed_policies[arn].document
     second = snap.accounts["999988887777"].managed_policies[arn].document
     assert first == second and first is second
+
+
+def test_account_files_directly_under_accounts_and_gaad_pages(tmp_path):
+    root = tmp_path / "snap"
+    (root / "accounts" / MGMT).mkdir(parents=True)
+    shutil.copy(PROD_GAAD, root / "accounts" / f"{PROD}.json")
+    doc = json.loads(MGMT_GAAD.read_text())
+    page1 = dict(doc, RoleDetailList=[], IsTruncated=False)
+    page2 = dict(doc, UserDetailList=[], GroupDetailList=[])
+    (root / "accounts" / MGMT / "authorization-details.json").write_text(json.dumps(page1))
+    (root / "accounts" / MGMT / "authorization-details-2.json").write_text(json.dumps(page2))
+    snap = load_snapshot(root)
+    assert snap.form == FORM_FOLDER
+    assert len(snap.accounts[PROD].roles) == 2
+    assert len(snap.accounts[MGMT].roles) == 3 and len(snap.accounts[MGMT].users) == 2
+    assert snap.report.errors == []
+    assert any("merged" in w.message for w in snap.report.warnings)

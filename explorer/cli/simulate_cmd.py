@@ -56,6 +56,7 @@ def run(args) -> int:
 def _run_batch(path: str) -> int:
     text = _read_text(path)
     out = sys.stdout
+    policy_cache: dict = {}  # identical policy documents across lines are compiled once
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -67,7 +68,7 @@ def _run_batch(path: str) -> int:
                 raise RequestError(f"not valid JSON: {exc}", file=path, where=f"line {lineno}") from None
             if isinstance(data, dict) and "id" in data:
                 rid = data["id"]
-            request = parse_request(data, file=f"{path} line {lineno}")
+            request = parse_request(data, file=f"{path} line {lineno}", policy_cache=policy_cache, source_file=path)
             decision = evaluate(request)
             result = {"id": rid, "decision": decision.result.value, "explanation": decision.explanation_json()}
             if decision.requirements:

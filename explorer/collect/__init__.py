@@ -18,7 +18,6 @@ Only explorer.errors, explorer.iam (session rules) and boto3/botocore are import
 from __future__ import annotations
 
 import re
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -239,7 +238,6 @@ def collect_snapshot(options: CollectOptions, progress=None, cancel=None) -> Col
 
     access = MemberAccess(role_name=options.role_name, external_id=options.external_id,
                           requested_seconds=options.session_seconds) if options.role_name else None
-    lock = threading.Lock()
 
     def run_one(acct: str) -> str:
         """Collect one account in this thread, with its own boto3 Session. Returns its status."""
@@ -311,8 +309,7 @@ def collect_snapshot(options: CollectOptions, progress=None, cancel=None) -> Col
                                                                                     "error": gap["error"]})
                     tracker.account_finished(prog.ACCOUNT_FAILED, acct, gap["error"])
                     status = STATUS_FAILED
-                with lock:
-                    (result.accounts_collected if status == STATUS_COMPLETE else result.accounts_failed).append(acct)
+                (result.accounts_collected if status == STATUS_COMPLETE else result.accounts_failed).append(acct)
             if (cancelled or cancel_fn()) and pending:
                 cancelled = True
                 for future in list(pending):

@@ -94,6 +94,6 @@ def collect_account(job: AccountJob) -> dict:
             except AWS_ERRORS as exc:
                 job.gap(f"cloudtrail:LookupEvents in {region}", exc)
                 continue
-            writer.write_json(rel, records)
+            writer.write_json(rel, records, indent=None)
             files.append(rel)
     return {"alias": alias, "files": files}

@@ -84,7 +84,7 @@ def _s3(factory_client, home_region, partition, cancel, failures) -> list[dict]:
     for bucket in buckets:
         name = bucket["Name"]
         arn = f"arn:{partition}:s3:::{name}"
-        region = bucket.get("BucketRegion")
+        region = bucket.get("BucketRegion") or _bucket_location(home, name, cancel, failures, arn)
         client = home
         if region:
             client = clients.get(region) or clients.setdefault(region, factory_client("s3", region))
@@ -116,6 +116,17 @@ def _s3(factory_client, home_region, partition, cancel, failures) -> list[dict]:
             entry["BucketRegion"] = region
         out.append(entry)
     return out
+
+
+def _bucket_location(client, name: str, cancel, failures, arn: str) -> str | None:
+    """The bucket's region when ListBuckets did not say: each bucket is then read in its own region, so botocore
+    never has to find the region itself (its redirect logic would send s3:HeadBucket, outside the allow-list)."""
+    try:
+        location = call(client, "get_bucket_location", cancel=cancel, Bucket=name).get("LocationConstraint")
+    except ClientError as exc:
+        failures.add("s3:GetBucketLocation", "", arn, exc)
+        return None
+    return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
 
 
 def _kms(client, region, cancel, failures) -> list[dict]:

@@ -4,6 +4,7 @@ candidates from the same indexes and compiled policies (only those whose policie
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import time
 from dataclasses import dataclass, field
@@ -111,6 +112,8 @@ class TrustGraph:
         self._analyst: dict = {}
         self._unique_ids: dict[str, str] = {}
         self._path_cache: dict = {}
+        self._env: "TrustGraph | None" = None
+        self._interned: dict = {}
 
     # ------------------------------------------------------------------ public API
     def with_context(self, context: Context, progress=None) -> "TrustGraph":
@@ -125,6 +128,8 @@ class TrustGraph:
         new.graph.add_nodes_from(self.graph.nodes(data=True))
         new.graph.graph.update(self.graph.graph)
         new._results = {}
+        new._env = None
+        new._env = new._make_env()
         was_enabled = gc.isenabled()
         gc.disable()
         try:
@@ -360,23 +365,46 @@ class TrustGraph:
             self._delegations[account_id] = pol
         return pol
 
+    def _make_env(self) -> "TrustGraph":
+        """What an edge keeps to compute its decisions again on demand: this graph's state without the graph
+        itself (so edges hold no reference cycle back to the graph that holds them)."""
+        env = TrustGraph.__new__(TrustGraph)
+        env.__dict__.update(self.__dict__)
+        env.graph = None
+        env._results = None
+        env._path_cache = None
+        env._env = None
+        return env
+
+    def _intern(self, value):
+        return self._interned.setdefault(value, value)
+
+    def _hop_decision(self, cand: Candidate, caller: Caller, info: RoleInfo, ctx) -> tuple[Decision, tuple]:
+        """The hop's Decision (for a caller outside the snapshot, with the "caller's own policies" requirement
+        added) and its requirements."""
+        from explorer.iam import evaluate
+        full = evaluate(self._request(cand, caller, info, ctx, cand.action, side="full"))
+        requires = tuple(tuple(alt) for alt in full.requirements)
+        if caller.foreign and is_allowed(full):
+            requires = and_requirements(requires, ((caller_policies_requirement(caller.account_id),),))
+            full = dataclasses.replace(full, requirements=requires)
+        return full, requires
+
     def _decide(self, cand: Candidate) -> EdgeData | None:
+        """Decide one candidate: its edge data, or None when the role side does not trust the caller. Only
+        the state, requirements and reason are kept; DECISION, TRUST_DECISION and IDENTITY_DECISION are computed
+        again when read (deterministic, same inputs), which keeps a 100,000-principal graph small."""
         from explorer.iam import evaluate
         caller = self.callers[cand.caller]
         info = self.roles[cand.role]
         ctx = self.request_context(caller, cand.role)
-        full = evaluate(self._request(cand, caller, info, ctx, cand.action, side="full"))
-        requires = tuple(tuple(alt) for alt in full.requirements)
-        notes: list[str] = []
+        full, requires = self._hop_decision(cand, caller, info, ctx)
+        notes: tuple = ()
         if is_allowed(full):
             if caller.foreign:
-                requires = and_requirements(requires, ((caller_policies_requirement(caller.account_id),),))
-                notes.append(f"the caller's own policies in account {caller.account_id or '(any)'} are not in "
-                             "the snapshot: the edge assumes they allow sts:AssumeRole on this role")
+                notes = (f"the caller's own policies in account {caller.account_id or '(any)'} are not in the "
+                         "snapshot: the edge assumes they allow sts:AssumeRole on this role",)
             state = S.CONDITIONAL if requires else S.ALLOWED
-            if requires and tuple(tuple(a) for a in full.requirements) != requires:
-                import dataclasses
-                full = dataclasses.replace(full, requirements=requires)
             reason = (f"allowed: {full.reason}" if state == S.ALLOWED
                       else f"allowed if {requirement_text(requires)}: {full.reason}")
         else:
@@ -385,33 +413,36 @@ class TrustGraph:
             named = evaluate(self._request(cand, caller, info, ctx, cand.action, side="trust-policy"))
             if not is_allowed(named):
                 return None
-            trust = full if (caller.foreign or not caller.identity_side) else None
             state = S.DENIED
             requires = ()
             reason = f"trusted but not permitted: {full.reason}"
         caller_acct = caller.account_id
         cross = bool(caller_acct) and caller_acct != info.role.account_id
-        if caller.kind in (S.SAML_PROVIDER, S.OIDC_PROVIDER):
-            cross = bool(caller_acct) and caller_acct != info.role.account_id
-        data = EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: requires, S.CROSS_ACCOUNT: cross,
-                         S.DECISION: full, S.REASON: reason, S.BADGES: badges(requires),
-                         S.VIA: tuple(sorted(cand.via)), S.NOTES: notes})
-        if state == S.DENIED and trust is not None:
-            data[S.TRUST_DECISION] = trust
-        elif not caller.identity_side or caller.foreign:
-            data[S.TRUST_DECISION] = full
-        if not caller.identity_side or caller.foreign:
-            data[S.IDENTITY_DECISION] = None
-        data.set_lazy(lambda key, c=cand, k=caller, i=info, x=ctx: self._side(c, k, i, x, key))
+        it = self._intern
+        data = EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: it(requires), S.CROSS_ACCOUNT: cross,
+                         S.REASON: it(reason), S.BADGES: it(badges(requires)), S.VIA: it(tuple(sorted(cand.via))),
+                         S.NOTES: it(notes)})
+        data.set_lazy(self._env if self._env is not None else self, cand)
         return data
 
-    def _side(self, cand, caller, info, ctx, key):
+    def lazy_value(self, cand: Candidate, key: str):
+        """DECISION / TRUST_DECISION / IDENTITY_DECISION of a candidate edge, computed on demand."""
         from explorer.iam import evaluate
+        caller = self.callers[cand.caller]
+        info = self.roles[cand.role]
+        ctx = self.request_context(caller, cand.role)
+        if key == S.DECISION:
+            return self._hop_decision(cand, caller, info, ctx)[0]
         if key == S.TRUST_DECISION:
+            if caller.foreign or not caller.identity_side:
+                return self._hop_decision(cand, caller, info, ctx)[0]
             return evaluate(self._request(cand, caller, info, ctx, cand.action, side="trust"))
         if not caller.identity_side or caller.foreign:
             return None
         return evaluate(self._request(cand, caller, info, ctx, cand.action, side="identity"))
+
+    def _side(self, cand, caller, info, ctx, key):
+        return self.lazy_value(cand, key)
 
 
 def _merged(analyst: dict, caller: Caller, info: RoleInfo, key: str):
@@ -450,10 +481,18 @@ def build_trust_graph(snapshot: Snapshot, context: Context | None = None, settin
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(snapshot, context, settings, progress)
+        tg = _build(snapshot, context, settings, progress)
     finally:
         if was_enabled:
             gc.enable()
+    if was_enabled:
+        # one full collection now moves the graph to the oldest generation, instead of several young-generation
+        # passes over it at unpredictable moments later (the first path query, the first UI update)
+        t = time.perf_counter()
+        gc.collect()
+        tg.timings["gc"] = time.perf_counter() - t
+        tg.timings["build"] += tg.timings["gc"]
+    return tg
 
 
 def _build(snapshot: Snapshot, context: Context | None, settings: Settings | None, progress) -> TrustGraph:
@@ -560,6 +599,7 @@ def _build(snapshot: Snapshot, context: Context | None, settings: Settings | Non
     tg.timings["candidates"] = time.perf_counter() - t1
 
     # -- decide every candidate once
+    tg._env = tg._make_env()
     t2 = time.perf_counter()
     total = len(tg.candidates)
     for i, (ck, cand) in enumerate(tg.candidates.items()):

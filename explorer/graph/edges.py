@@ -103,23 +103,25 @@ def is_allowed(decision: Decision | None) -> bool:
 
 
 class EdgeData(dict):
-    """An edge's attribute dict whose TRUST_DECISION / IDENTITY_DECISION are computed on first access (they
-    are explanations; computing them for every edge of a large graph would double the build time and memory).
-    `data[key]`, `data.get(key)` and `key in data` behave as if they were always present."""
-    __slots__ = ("_lazy",)
-    LAZY_KEYS = (S.TRUST_DECISION, S.IDENTITY_DECISION)
+    """An edge's attribute dict whose DECISION / TRUST_DECISION / IDENTITY_DECISION are computed on first
+    access (by `env.lazy_value(candidate, key)`) and then kept: keeping three Decisions for every edge of a large
+    graph would multiply its memory. `data[key]`, `data.get(key)` and `key in data` behave as if they were always
+    present; `materialize()` computes them all."""
+    __slots__ = ("_env", "_cand")
+    LAZY_KEYS = (S.DECISION, S.TRUST_DECISION, S.IDENTITY_DECISION)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._lazy = None
+        self._env = None
+        self._cand = None
 
-    def set_lazy(self, compute) -> None:
-        """compute(key) -> value, for the LAZY_KEYS not already set."""
-        self._lazy = compute
+    def set_lazy(self, env, cand) -> None:
+        self._env = env
+        self._cand = cand
 
     def __missing__(self, key):
-        if self._lazy is not None and key in self.LAZY_KEYS:
-            value = self._lazy(key)
+        if self._env is not None and key in self.LAZY_KEYS:
+            value = self._env.lazy_value(self._cand, key)
             self[key] = value
             return value
         raise KeyError(key)
@@ -131,15 +133,15 @@ class EdgeData(dict):
             return default
 
     def __contains__(self, key) -> bool:
-        return dict.__contains__(self, key) or (self._lazy is not None and key in self.LAZY_KEYS)
+        return dict.__contains__(self, key) or (self._env is not None and key in self.LAZY_KEYS)
 
     def materialize(self) -> "EdgeData":
-        if self._lazy is not None:
+        if self._env is not None:
             for key in self.LAZY_KEYS:
                 self[key]
         return self
 
     def copy(self) -> "EdgeData":
         new = EdgeData(dict.items(self))
-        new._lazy = self._lazy
+        new._env, new._cand = self._env, self._cand
         return new

@@ -359,10 +359,11 @@ def evaluate(request: Request) -> Decision:
     # ---- gates ------------------------------------------------------------------------------------------
     gates: list[_Part] = []
     if scp_levels or (not scp_note):
+        n_levels = len(scp_levels)
         for i, ev in enumerate(scp_levels):
-            gates.append(_Part("O2", f"no SCP attached at {_level_name(i, len(scp_levels))} of the principal's "
-                                     f"account path allows {request.action} (every level needs an Allow)",
-                               ev.allow))
+            gates.append(_Part("O2", lambda i=i: f"no SCP attached at {_level_name(i, n_levels)} of the "
+                                                 f"principal's account path allows {request.action} (every level "
+                                                 f"needs an Allow)", ev.allow))
     _who_may_call(gates, kind, action, request, lookup)
     if has_identity_side and resource.startswith("arn:") and principal.arn.startswith("arn:"):
         p_part = principal.arn.split(":", 2)[1]

@@ -29,12 +29,10 @@ RESOURCE_BASED = ("resource", "trust", "rcp")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal",
                    "NotPrincipal", "Condition"}
 _SID = re.compile(r"^[A-Za-z0-9]*$")
-# Process-wide caches of per-policy lookups, keyed by (policy, action[, resource]); emptied when full so that
-# memory stays bounded however many policies and requests a process sees.
-_CANDIDATES: dict = {}
-_APPLICABLE: dict = {}
-CANDIDATES_CACHE_LIMIT = 300_000
-APPLICABLE_CACHE_LIMIT = 200_000
+# Per-policy caches of lookups by action and by (action, resource), emptied when full: memory stays bounded and
+# goes away with the policy.
+CANDIDATES_CACHE_LIMIT = 2048
+APPLICABLE_CACHE_LIMIT = 512
 # G9 size quotas (characters, compact JSON), for validation warnings only
 SIZE_QUOTAS = {"scp": (5120, "SCP documents"), "rcp": (5120, "RCP documents"),
                "trust": (2048, "trust policies (raisable to 4,096)"), "session": (2048, "inline session policies")}
@@ -142,6 +140,8 @@ class Policy:
         self.policy_problems: list[str] = []  # problems that invalidate the whole policy
         self._by_prefix: dict[str, list[Statement]] = {}
         self._wild: list[Statement] = []
+        self._candidates: dict = {}
+        self._applicable: dict = {}
         self._compile()
 
     def __repr__(self):
@@ -336,8 +336,8 @@ class Policy:
     # ---- lookups ------------------------------------------------------------------------------------
     def candidates(self, action_lower: str) -> tuple:
         """Valid statements whose Action/NotAction matches the action (lower-case), in document order."""
-        key = (self, action_lower)
-        hit = _CANDIDATES.get(key)
+        cache = self._candidates
+        hit = cache.get(action_lower)
         if hit is not None:
             return hit
         if not self.valid:
@@ -347,9 +347,9 @@ class Policy:
             if self._wild:
                 pool = sorted(set(pool) | set(self._wild), key=lambda s: s.index) if pool else self._wild
             result = tuple(s for s in pool if s.action_matches(action_lower))
-        if len(_CANDIDATES) >= CANDIDATES_CACHE_LIMIT:
-            _CANDIDATES.clear()
-        _CANDIDATES[key] = result
+        if len(cache) >= CANDIDATES_CACHE_LIMIT:
+            cache.clear()
+        cache[action_lower] = result
         return result
 
     def applicable(self, action_lower: str, resource: str) -> tuple:
@@ -357,8 +357,9 @@ class Policy:
         resource_is_static means Resource/NotResource already matched without policy variables; otherwise the
         caller evaluates `statement.resource_formula` with the request's context. Cached per (action, resource).
         """
-        key = (self, action_lower, resource)
-        hit = _APPLICABLE.get(key)
+        key = (action_lower, resource)
+        cache = self._applicable
+        hit = cache.get(key)
         if hit is not None:
             return hit
         out = []
@@ -369,9 +370,9 @@ class Policy:
             else:
                 out.append((st, False))
         result = tuple(out)
-        if len(_APPLICABLE) >= APPLICABLE_CACHE_LIMIT:
-            _APPLICABLE.clear()
-        _APPLICABLE[key] = result
+        if len(cache) >= APPLICABLE_CACHE_LIMIT:
+            cache.clear()
+        cache[key] = result
         return result
 
     def describe_problems(self) -> list[str]:

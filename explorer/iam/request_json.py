@@ -66,8 +66,10 @@ def loads_strict(text: str):
 
 
 class _Ctx:
-    def __init__(self, file):
+    def __init__(self, file, policy_cache=None, source_file=None):
         self.file = file
+        self.policy_cache = policy_cache
+        self.source_file = source_file or file or "request"
 
     def error(self, where: str, msg: str) -> RequestError:
         return RequestError(msg, file=self.file, where=where)
@@ -112,14 +114,29 @@ def decode_document(value, c: _Ctx, where: str):
 
 
 def _policy(value, c: _Ctx, where: str, *, kind: str, name: str) -> Policy:
+    if c.policy_cache is None:
+        return _compile(value, c, where, kind=kind, name=name)
+    try:
+        key = (json.dumps(value, sort_keys=True), kind, name)
+    except (TypeError, ValueError):
+        return _compile(value, c, where, kind=kind, name=name)
+    hit = c.policy_cache.get(key)
+    if hit is None:
+        if len(c.policy_cache) > 10000:
+            c.policy_cache.clear()
+        hit = c.policy_cache[key] = _compile(value, c, where, kind=kind, name=name)
+    return hit
+
+
+def _compile(value, c: _Ctx, where: str, *, kind: str, name: str) -> Policy:
     if isinstance(value, dict) and "PolicyDocument" in value:
         pname = value.get("PolicyName") or value.get("PolicyArn") or name
         if not isinstance(pname, str):
             raise c.error(f"{where}.PolicyName", "PolicyName must be a string")
         return compile_policy(decode_document(value["PolicyDocument"], c, f"{where}.PolicyDocument"),
-                              name=pname, kind=kind, source=f"{c.file or 'request'}#{where}")
+                              name=pname, kind=kind, source=f"{c.source_file}#{where}")
     return compile_policy(decode_document(value, c, where), name=name, kind=kind,
-                          source=f"{c.file or 'request'}#{where}")
+                          source=f"{c.source_file}#{where}")
 
 
 def _policy_list(value, c: _Ctx, where: str, *, kind: str, name: str) -> list[Policy]:
@@ -216,8 +233,12 @@ def principal_from_arn(arn: str, *, action: str = "", kind: str | None = None, r
     return p
 
 
-def parse_request(data, *, file: str | None = None) -> Request:
-    c = _Ctx(file)
+def parse_request(data, *, file: str | None = None, policy_cache: dict | None = None,
+                  source_file: str | None = None) -> Request:
+    """`file` names the request in error messages. `policy_cache`: a dict shared by many calls (batch mode) so that
+    identical policy documents are compiled once. `source_file` (default `file`) is the file named in the
+    compiled policies' `source` ("<file>#<JSON path>")."""
+    c = _Ctx(file, policy_cache, source_file)
     if not isinstance(data, dict):
         raise c.error("$", "a request must be a JSON object")
     for key in data:

@@ -56,7 +56,9 @@ class Template:
     def __init__(self, raw: str, parts: tuple, problems: tuple[str, ...] = ()):
         self.raw = raw
         self.parts = parts
-        self.has_vars = any(isinstance(p, Var) for p in parts)
+        self.has_vars = len(parts) > 1 or not isinstance(parts[0], str) if parts else False
+        if self.has_vars:
+            self.has_vars = any(isinstance(p, Var) for p in parts)
         self.problems = problems
 
     def __repr__(self):

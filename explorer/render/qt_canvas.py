@@ -17,6 +17,8 @@ from explorer.render import layout as L
 from explorer.render import scene as SC
 from explorer.render import style as ST
 
+LOD_SEGMENTS = 6000  # more visible segments than this: draw 1-pixel solid lines (dashes would not show anyway)
+AA_SEGMENTS = 3000  # antialias edges only below this many visible segments
 LABEL_MAX = 2500  # more visible labels than this: too dense to read, draw none
 MIN_ROW_PX = 15.0  # a row must be this tall on screen before node labels are drawn
 
@@ -55,6 +57,75 @@ def _pairs_xy(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0), np.zeros(0)
     s = np.concatenate(segs, axis=0)
     return s[:, [0, 2]].ravel(), s[:, [1, 3]].ravel()
+
+
+def clip_segments(seg: np.ndarray, left: float, top: float, right: float, bottom: float) -> np.ndarray:
+    """The parts of segments (n, 4) inside a rectangle (Liang-Barsky, vectorised)."""
+    if not len(seg):
+        return seg
+    x0, y0, x1, y1 = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
+    dx, dy = x1 - x0, y1 - y0
+    t0 = np.zeros(len(seg))
+    t1 = np.ones(len(seg))
+    keep = np.ones(len(seg), dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for pk, qk in ((-dx, x0 - left), (dx, right - x0), (-dy, y0 - top), (dy, bottom - y0)):
+            tk = qk / pk
+            t0 = np.where(pk < 0, np.maximum(t0, tk), t0)
+            t1 = np.where(pk > 0, np.minimum(t1, tk), t1)
+            keep &= ~((pk == 0) & (qk < 0))
+    keep &= t0 <= t1
+    t0, t1 = t0[keep], t1[keep]
+    x0, y0, dx, dy = x0[keep], y0[keep], dx[keep], dy[keep]
+    return np.stack([x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy], axis=1)
+
+
+class EdgeCurveItem(pg.PlotCurveItem):
+    """One edge style: a PlotCurveItem (connect="pairs") whose paint draws only the segments in view, clipped to
+    it, with QPainter.drawLines from a numpy buffer. Dashed styles stay cheap when zoomed in (no dash is
+    generated outside the view) and many visible segments fall back to thin solid lines (level of detail)."""
+
+    def __init__(self, segments: np.ndarray, pen: QtGui.QPen, *, lod: bool = True, antialias: bool = True):
+        x, y = _pairs_xy(segments)
+        super().__init__(x=x, y=y, connect="pairs", pen=pen, antialias=antialias, skipFiniteCheck=True)
+        self.segments = np.asarray(segments, dtype=float).reshape(-1, 4)
+        self.full_pen = QtGui.QPen(pen)
+        self.lod_pen = QtGui.QPen(pen)
+        self.lod_pen.setStyle(QtCore.Qt.PenStyle.SolidLine)
+        self.lod_pen.setWidthF(min(pen.widthF(), 1.0))
+        self.lod = lod
+        self.aa = antialias
+        self._lines = pg.Qt.internals.PrimitiveArray(QtCore.QLineF, 4)
+        self.drawn = 0  # segments drawn by the last paint (tests, benchmarks)
+
+    def set_segments(self, segments: np.ndarray) -> None:
+        self.segments = np.asarray(segments, dtype=float).reshape(-1, 4)
+        x, y = _pairs_xy(self.segments)
+        self.setData(x=x, y=y, connect="pairs")
+
+    def paint(self, p, opt, widget):
+        seg = self.segments
+        self.drawn = 0
+        if not len(seg):
+            return
+        view = self.viewRect()
+        if view is not None:
+            pad_x, pad_y = view.width() * 0.02, view.height() * 0.02
+            l, r = view.left() - pad_x, view.right() + pad_x
+            t, b = min(view.top(), view.bottom()) - pad_y, max(view.top(), view.bottom()) + pad_y
+            mask = ~((np.maximum(seg[:, 0], seg[:, 2]) < l) | (np.minimum(seg[:, 0], seg[:, 2]) > r)
+                     | (np.maximum(seg[:, 1], seg[:, 3]) < t) | (np.minimum(seg[:, 1], seg[:, 3]) > b))
+            seg = clip_segments(seg[mask], l, t, r, b)
+        n = len(seg)
+        if not n:
+            return
+        many = self.lod and n > LOD_SEGMENTS
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, self.aa and (not self.lod or n <= AA_SEGMENTS))
+        p.setPen(self.lod_pen if many else self.full_pen)
+        self._lines.resize(n)
+        self._lines.ndarray()[:] = seg
+        p.drawLines(*self._lines.drawargs())
+        self.drawn = n
 
 
 class BandsItem(pg.GraphicsObject):
@@ -209,27 +280,27 @@ class SceneItems:
     """All the items of one Scene. `pixel_scale` multiplies pixel sizes (symbols, pens, fonts) for exports."""
 
     def __init__(self, scene: SC.Scene, theme_name: str = "light", pixel_scale: float = 1.0,
-                 antialias: bool | None = None):
+                 antialias: bool | None = None, lod: bool = True):
         self.scene = scene
         self.theme_name = theme_name
         th = ST.theme(theme_name)
         self.pixel_scale = pixel_scale
-        aa = antialias if antialias is not None else scene.edge_count < 4000
+        aa = True if antialias is None else antialias
         self.bands = BandsItem(scene.bands, th, pixel_scale, scene.view.mode == SC.OVERVIEW)
-        self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.curves: dict[str, EdgeCurveItem] = {}
         for key in ST.EDGE_STYLE_ORDER:
             if key == ST.HIGHLIGHT:
                 continue
-            x, y = _pairs_xy(scene.edge_segments.get(key), scene.arrow_segments.get(key))
-            if not len(x):
+            parts = [a for a in (scene.edge_segments.get(key), scene.arrow_segments.get(key))
+                     if a is not None and len(a)]
+            if not parts:
                 continue
-            curve = pg.PlotCurveItem(x=x, y=y, connect="pairs", pen=make_pen(ST.EDGE_STYLES[key], pixel_scale),
-                                     antialias=aa, skipFiniteCheck=True)
+            curve = EdgeCurveItem(np.concatenate(parts), make_pen(ST.EDGE_STYLES[key], pixel_scale), lod=lod,
+                                  antialias=aa)
             curve.setZValue(-5 + ST.EDGE_STYLE_ORDER.index(key) * 0.1)
             self.curves[key] = curve
-        self.highlight_curve = pg.PlotCurveItem(x=np.zeros(0), y=np.zeros(0), connect="pairs",
-                                                pen=make_pen(ST.EDGE_STYLES[ST.HIGHLIGHT], pixel_scale),
-                                                antialias=True, skipFiniteCheck=True)
+        self.highlight_curve = EdgeCurveItem(np.zeros((0, 4)), make_pen(ST.EDGE_STYLES[ST.HIGHLIGHT], pixel_scale),
+                                             lod=False, antialias=True)
         self.highlight_curve.setZValue(-1)
         self.nodes = pg.ScatterPlotItem(pxMode=True, antialias=True)
         self.nodes.setZValue(5)
@@ -288,8 +359,7 @@ class SceneItems:
         coords = [(sc.xs[sc.index[u]], sc.ys[sc.index[u]], sc.xs[sc.index[v]], sc.ys[sc.index[v]])
                   for u, v in pairs]
         seg, arr, _ = SC._segments(coords)
-        x, y = _pairs_xy(seg, arr)
-        self.highlight_curve.setData(x=x, y=y, connect="pairs")
+        self.highlight_curve.set_segments(np.concatenate([seg, arr]) if len(seg) else np.zeros((0, 4)))
         ring_nodes = [n for n in hl.nodes if n in sc.index]
         if hl.selected is not None and hl.selected in sc.index and hl.selected not in ring_nodes:
             ring_nodes.append(hl.selected)
