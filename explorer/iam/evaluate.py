@@ -37,7 +37,7 @@ from explorer.iam.settings import MFA_NEVER
 
 ASSUME_ROLE_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity")
 # STS actions on a role that its trust policy decides, like AssumeRole (T9)
-TRUST_SIDE_ACTIONS = ("sts:tagsession", "sts:setsourceidentity", "sts:settransitivetagkeys")
+TRUST_SIDE_ACTIONS = ("sts:tagsession", "sts:setsourceidentity")
 MFA_KEY = "aws:multifactorauthpresent"
 _MISSING = object()
 _MAX_REQUIREMENT_ALTERNATIVES = 32

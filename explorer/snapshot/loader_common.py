@@ -188,7 +188,10 @@ def is_account_id(value: object) -> bool:
 
 
 def _short(value: object, limit: int = 60) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    try:
+        text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    except (ValueError, TypeError, RecursionError):
+        return kind_of(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

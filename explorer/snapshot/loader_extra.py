@@ -114,6 +114,8 @@ def load_identity_providers(doc: object, ctx: FileCtx, build: Build, acct: Accou
             ctx.error(f"{where}" + (".Arn" if fields else ""), f"not a provider ARN: {short(arn)}", skipped="provider")
             continue
         assert isinstance(arn, str)
+        if acct is not None and acct.id != account_id:
+            ctx.warning(where, f"the provider ARN names account {account_id}, not {acct.id}: loaded into {account_id}")
         owner = acct if acct is not None and acct.id == account_id else build.account(account_id)
         source = f"{ctx.file}#{where}"
         if ":saml-provider/" in arn:

@@ -470,12 +470,9 @@ def _load_roles(items: list, ctx: FileCtx, build: Build, acct: Account, duplicat
                     _careful_role(item, i, ctx, build, acct, duplicates)
                     continue
                 source = f"{head}{i}]"
-                inline = get("RolePolicyList")
-                inline = _fast_inline(inline, source, ".RolePolicyList[") if inline else _empty(inline, [])
-                attached = get("AttachedManagedPolicies")
-                attached = _fast_attached(attached, shared) if attached else _empty(attached, [])
-                tags = get("Tags")
-                tags = _fast_tags(tags) if tags else _empty(tags, {})
+                inline = _fast_inline(get("RolePolicyList"), source, ".RolePolicyList[")
+                attached = _fast_attached(get("AttachedManagedPolicies"), shared)
+                tags = _fast_tags(get("Tags"))
                 profiles = get("InstanceProfileList")
                 profiles = [p["Arn"] for p in profiles] if profiles and _all_have_arn(profiles) else \
                     ([] if not profiles else None)
@@ -494,17 +491,9 @@ def _load_roles(items: list, ctx: FileCtx, build: Build, acct: Account, duplicat
                     else:
                         good = False
                 created = get("CreateDate")
-                if created.__class__ is str:
-                    try:
-                        created = _fromiso(created)
-                    except ValueError:
-                        created = None
-                        good = False
-                    else:
-                        if created.tzinfo is None:
-                            created = created.replace(tzinfo=timezone.utc)
-                elif created is not None:
-                    good = False
+                if created is not None:
+                    created = _time(created)
+                    good = good and created is not None
                 description = get("Description", "")
                 if good and inline is not None and attached is not None and tags is not None \
                         and profiles is not None and description.__class__ is str:
@@ -521,11 +510,6 @@ def _load_roles(items: list, ctx: FileCtx, build: Build, acct: Account, duplicat
                         description=description, create_date=created, source=source)
                     continue
         _careful_role(item, i, ctx, build, acct, duplicates)
-
-
-def _empty(value: object, empty: list | dict) -> list | dict | None:
-    """`empty` for an absent or empty value (None, [], {}), else None (the careful path then reports it)."""
-    return empty if value is None or value == [] or value == {} else None
 
 
 def _time(value: object) -> datetime | None:
