@@ -35,6 +35,10 @@ def _frames(window, app, n: int) -> list[float]:
         app.processEvents()
         vp.repaint()
         times.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    window.canvas.items.edges.wait_raster()
+    window.canvas.viewport().repaint()
+    _frames.catch_up = (time.perf_counter() - t) * 1000  # the exact edge image, rendered off the GUI thread
     return times
 
 
@@ -94,7 +98,7 @@ def main() -> int:
         close = _frames(w, app, args.frames)
         print(f"pan/zoom frame, synthetic whole estate: zoomed out median {statistics.median(fit):.1f} ms "
               f"(max {max(fit):.1f}); zoomed in median {statistics.median(close):.1f} ms (max {max(close):.1f})"
-              "  target < 50 ms")
+              f"  target < 50 ms; exact edge image ready {_frames.catch_up:.0f} ms later (background)")
 
         # 10,000 nodes and 30,000 edges
         from ui_fixtures import large_graph
@@ -112,7 +116,8 @@ def main() -> int:
         print(f"10,000 nodes / 30,000 edges ({scene.edge_count} drawn after merging parallel edges): layout+scene "
               f"{t_scene:.2f} s, items + first paint {t_items:.2f} s")
         print(f"pan/zoom frame, 10k/30k: zoomed out median {statistics.median(fit):.1f} ms (max {max(fit):.1f}); "
-              f"zoomed in median {statistics.median(close):.1f} ms (max {max(close):.1f})  target < 50 ms")
+              f"zoomed in median {statistics.median(close):.1f} ms (max {max(close):.1f})  target < 50 ms; exact edge "
+              f"image ready {_frames.catch_up:.0f} ms later (background)")
 
         for name, sc in (("synthetic whole estate", m.scene), ("10k/30k", scene)):
             t = time.perf_counter()

@@ -133,7 +133,7 @@ def work_folder():
     shutil.rmtree(folder.parent, ignore_errors=True)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=350, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_snapshot_folder_loads_or_raises_snapshot_error(work_folder, data):
@@ -151,7 +151,7 @@ def test_mutated_snapshot_folder_loads_or_raises_snapshot_error(work_folder, dat
             (work_folder / rel).write_bytes(ORIGINAL[rel])
 
 
-@settings(max_examples=1200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mutated_single_gaad_file_loads_or_raises_snapshot_error(work_folder, data):
     rel = data.draw(st.sampled_from([PROD_GAAD, MGMT_GAAD]), label="file")
@@ -165,7 +165,7 @@ def test_mutated_single_gaad_file_loads_or_raises_snapshot_error(work_folder, da
     _check_loaded(snap)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(value=st.one_of(json_values, corrupt_text, st.text().map(lambda t: "%7B" + t),
                        json_values.map(json.dumps), json_values.map(lambda v: json.dumps(json.dumps(v)))))
 def test_policy_document_decoding_never_raises(value):

@@ -8,7 +8,7 @@ target) are pruned before networkx enumerates simple paths.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
 

@@ -138,13 +138,14 @@ def run(args) -> int:
             else:
                 write(f"     session: at most {h['max_session_seconds']} s ({h['limited_by']})\n")
     sess = out.get("session")
+    if len(nodes) > 1 and not out.get("allowed"):
+        bad = next((i for i, h in enumerate(out["hops"], 1) if not h["allowed"]), None)
+        write(f"The chain is not allowed: hop {bad} is {out['hops'][bad - 1]['state']}.\n")
     if sess:
         write(f"Final session of {sess['role']}: at most {sess['max_session_seconds']} s, limited by "
               f"{sess['limited_by']}\n")
         if sess.get("note"):
             write(f"  note: {sess['note']}\n")
-    elif len(nodes) > 1:
-        write("The chain is broken: a hop has no edge.\n")
     if "decision" in out:
         d = out["decision"]
         write(f"\n{args.action} on {args.resource} by the final session: {d['decision']} ({d['reason']})\n")

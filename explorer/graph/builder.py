@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from explorer.graph import schema as S
-from explorer.graph.callers import (Caller, RequestContext, norm_dict, anyone_caller, foreign_account_caller, foreign_principal_caller,
+from explorer.graph.callers import (Caller, RequestContext, anyone_caller, foreign_account_caller,
+                                    foreign_principal_caller, norm_dict,
                                     provider_caller, role_caller, role_side_values, role_session_principal,
                                     service_caller, user_caller)
 from explorer.graph.edges import (EdgeData, and_requirements, badges, caller_policies_requirement,
                                   is_allowed, requirement_text)
 from explorer.graph.indexes import (IdentityIndex, TrustNames, WELL_KNOWN_WEB_IDENTITY, parse_entity,
                                     parse_session, provider_account, read_trust)
-from explorer.graph.policies import PolicyCompiler, assume_resource_patterns
+from explorer.graph.policies import PolicyCompiler
 from explorer.iam.context import UNKNOWN, Context
-from explorer.iam.decision import Decision, Requirement, Result
+from explorer.iam.decision import Decision
 from explorer.iam.request import Request
 from explorer.iam.settings import DEFAULT_SETTINGS, Settings
 from explorer.snapshot.model import Role, Snapshot
@@ -32,7 +33,9 @@ _ASSUMED_CALLER_SIDE = {
                    "Action": ["sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
                               "sts:TagSession", "sts:SetSourceIdentity"],
                    "Resource": "*"}]}
-_EXTRA_ACTIONS_KEYS = ("aws:tagkeys", "sts:sourceidentity")  # keys that make a hop need a second action
+# keys the engine reads for every AssumeRole whatever the policies say (T9: passing session tags or a source
+# identity needs sts:TagSession / sts:SetSourceIdentity): a change re-decides every candidate
+_EXTRA_ACTIONS_KEYS = ("aws:tagkeys", "sts:sourceidentity")
 
 
 class RoleInfo:
@@ -341,7 +344,9 @@ class TrustGraph:
         if side in ("trust", "trust-policy") and caller.identity_side:
             identity = (self._assumed_caller_side,)
         if side == "full" and caller.foreign:
+            # its own policies are unknown (assumed to allow), but organization.json may hold its SCPs
             identity = (self._assumed_caller_side,)
+            scps = self._scp_levels(caller.account_id) if caller.account_id else None
         if side == "identity":
             trust = self._delegation(caller.account_id or "")
         return Request(principal=principal, action=action, resource=info.role.arn, context=ctx,

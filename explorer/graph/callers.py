@@ -101,10 +101,6 @@ class Caller:
     identity_side: bool = True  # False for SAML/OIDC/service (no identity-side evaluation, T8/T7)
     unknown: frozenset = frozenset()  # lower-case keys that stay unknown though the engine could derive them
 
-    @property
-    def signs_with_credentials(self) -> bool:
-        return self.identity_side
-
 
 def org_values(snapshot, account_id: str | None, prefix: str) -> dict:
     """aws:<prefix>OrgID / OrgPaths for an account: values when it is in the organization, absent otherwise."""

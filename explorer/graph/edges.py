@@ -11,12 +11,11 @@ The engine decides; this module only builds the requests and reads the decisions
                      None for SAML / web identity / service callers (no identity side, T7/T8) and for callers
                      outside the snapshot (their policies are not known).
 State: allowed (DECISION allows whatever the unknown keys are), conditional (allows under REQUIRES), denied
-(the role side allows the caller but the hop is refused: kept, with the reason). A candidate whose role side
-refuses is no edge at all.
+(the trust policy allows the caller but the hop is refused: kept, with the reason). A candidate whose trust
+policy refuses is no edge at all. The builder keeps state, requirements and reason; the three decisions are
+computed again on first read (EdgeData below).
 """
 from __future__ import annotations
-
-import dataclasses
 
 from explorer.graph import schema as S
 from explorer.iam.decision import Decision, Requirement, Result
@@ -88,14 +87,6 @@ def and_requirements(a: tuple, b: tuple) -> tuple:
 
 def caller_policies_requirement(account: str | None) -> Requirement:
     return Requirement(S.CALLER_POLICIES_KEY, S.CALLER_POLICIES_OPERATOR, (account or "*",))
-
-
-def with_requirements(decision: Decision, requires: tuple) -> Decision:
-    return dataclasses.replace(decision, requirements=requires)
-
-
-def denied_by(decision: Decision, reason: str) -> Decision:
-    return dataclasses.replace(decision, reason=reason)
 
 
 def is_allowed(decision: Decision | None) -> bool:

@@ -53,7 +53,7 @@ def render_image(scene: SC.Scene, width: int = 1920, *, theme: str = "light", dp
     view.resize(gw, gh)
     vb.setGeometry(QtCore.QRectF(0, 0, gw, gh))
     symbol_scale = max(fr.scale, MIN_SYMBOL_SCALE)
-    items = SceneItems(scene, theme, pixel_scale=symbol_scale, antialias=True, lod=False)
+    items = SceneItems(scene, theme, pixel_scale=symbol_scale, antialias=True, lod=True)
     items.add_to(vb)
     vb.setRange(QtCore.QRectF(0, 0, scene.width, scene.height), padding=0.0, update=True)
     vb.updateMatrix() if hasattr(vb, "updateMatrix") else None

@@ -128,6 +128,190 @@ class EdgeCurveItem(pg.PlotCurveItem):
         self.drawn = n
 
 
+DIRECT_SEGMENTS = 2500  # fewer visible segments than this: draw them at once; more: from the raster cache
+RASTER_DELAY_MS = 30
+
+
+class EdgeLayer:
+    """The segments of one edge style, drawn by an EdgesItem."""
+
+    def __init__(self, owner: "EdgesItem", key: str, segments: np.ndarray, pen: QtGui.QPen):
+        self.owner, self.key = owner, key
+        self.segments = np.asarray(segments, dtype=float).reshape(-1, 4)
+        self.full_pen = QtGui.QPen(pen)
+        self.lod_pen = QtGui.QPen(pen)
+        self.lod_pen.setStyle(QtCore.Qt.PenStyle.SolidLine)
+        self.lod_pen.setWidthF(min(pen.widthF(), 1.0))
+        self.visible = True
+
+    def isVisible(self) -> bool:
+        return self.visible
+
+    def setVisible(self, visible: bool) -> None:
+        self.visible = bool(visible)
+        self.owner.invalidate()
+
+
+def _visible(seg: np.ndarray, l: float, t: float, r: float, b: float) -> np.ndarray:
+    return ~((np.maximum(seg[:, 0], seg[:, 2]) < l) | (np.minimum(seg[:, 0], seg[:, 2]) > r)
+             | (np.maximum(seg[:, 1], seg[:, 3]) < t) | (np.minimum(seg[:, 1], seg[:, 3]) > b))
+
+
+def draw_layers(p: QtGui.QPainter, layers: list, view: QtCore.QRectF | None, *, lod: bool, antialias: bool,
+                lines=None, always_antialias: bool = False) -> int:
+    """Draw the visible, clipped segments of the layers with the painter's current transform; many visible
+    segments (level of detail) are drawn as thin solid lines. Returns the number of segments drawn."""
+    lines = lines if lines is not None else pg.Qt.internals.PrimitiveArray(QtCore.QLineF, 4)
+    parts = []
+    for layer in layers:
+        seg = layer.segments
+        if not layer.visible or not len(seg):
+            continue
+        if view is not None:
+            pad_x, pad_y = view.width() * 0.02, abs(view.height()) * 0.02
+            l, r = view.left() - pad_x, view.right() + pad_x
+            t, b = min(view.top(), view.bottom()) - pad_y, max(view.top(), view.bottom()) + pad_y
+            seg = clip_segments(seg[_visible(seg, l, t, r, b)], l, t, r, b)
+        if len(seg):
+            parts.append((layer, seg))
+    total = sum(len(seg) for _l, seg in parts)
+    many = lod and total > LOD_SEGMENTS
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing,
+                    antialias and (always_antialias or not (lod and total > AA_SEGMENTS)))
+    for layer, seg in parts:
+        p.setPen(layer.lod_pen if many else layer.full_pen)
+        lines.resize(len(seg))
+        lines.ndarray()[:] = seg
+        p.drawLines(*lines.drawargs())
+    return total
+
+
+class _RasterSignals(QtCore.QObject):
+    done = QtCore.Signal(object, object, object)  # key, QImage, QTransform
+
+
+class _RasterJob(QtCore.QRunnable):
+    def __init__(self, layers, transform, size, dpr, view, key, signals, antialias):
+        super().__init__()
+        self.layers, self.transform, self.size, self.dpr = layers, QtGui.QTransform(transform), size, dpr
+        self.view, self.key, self.signals, self.antialias = QtCore.QRectF(view), key, signals, antialias
+
+    def run(self):
+        w, h = self.size
+        img = QtGui.QImage(max(1, int(w * self.dpr)), max(1, int(h * self.dpr)),
+                           QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        img.setDevicePixelRatio(self.dpr)
+        img.fill(QtCore.Qt.GlobalColor.transparent)
+        p = QtGui.QPainter(img)
+        p.setTransform(self.transform)
+        draw_layers(p, self.layers, self.view, lod=True, antialias=self.antialias)
+        p.end()
+        self.signals.done.emit(self.key, img, self.transform)
+
+
+class EdgesItem(pg.GraphicsObject):
+    """Every edge style of a scene in one item. With few visible segments it draws them directly. With many, a
+    frame only draws an image of the edges: the image for the current view when it is ready, else the last one,
+    moved and scaled to where it belongs, while the exact image renders on a pool thread. Pan and zoom never
+    wait for the edges."""
+
+    def __init__(self, *, lod: bool = True, antialias: bool = True):
+        super().__init__()
+        self.layers: list[EdgeLayer] = []
+        self.lod = lod
+        self.antialias = antialias
+        self._rect = QtCore.QRectF()
+        self._lines = pg.Qt.internals.PrimitiveArray(QtCore.QLineF, 4)
+        self._image = None  # (key, QImage, QTransform item->device)
+        self._want = None  # (key, transform, size, dpr, view)
+        self._pending = False
+        self._signals = _RasterSignals()
+        self._signals.done.connect(self._raster_done)
+        self._timer = QtCore.QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._start_raster)
+        self.drawn = 0  # segments drawn directly by the last paint (0 when it drew the image)
+        self.setZValue(-5)
+
+    def add_layer(self, key: str, segments: np.ndarray, pen: QtGui.QPen) -> EdgeLayer:
+        layer = EdgeLayer(self, key, segments, pen)
+        self.layers.append(layer)
+        if len(layer.segments):
+            s = layer.segments
+            r = QtCore.QRectF(QtCore.QPointF(min(s[:, 0].min(), s[:, 2].min()), min(s[:, 1].min(), s[:, 3].min())),
+                              QtCore.QPointF(max(s[:, 0].max(), s[:, 2].max()), max(s[:, 1].max(), s[:, 3].max())))
+            self.prepareGeometryChange()
+            self._rect = self._rect.united(r) if not self._rect.isNull() else r
+        return layer
+
+    def boundingRect(self):
+        return self._rect
+
+    def invalidate(self) -> None:
+        self._image = None
+        self.update()
+
+    def visible_count(self, view) -> int:
+        if view is None:
+            return sum(len(la.segments) for la in self.layers if la.visible)
+        l, r = view.left(), view.right()
+        t, b = min(view.top(), view.bottom()), max(view.top(), view.bottom())
+        return sum(int(_visible(la.segments, l, t, r, b).sum()) for la in self.layers if la.visible)
+
+    def paint(self, p, opt, widget):
+        view = self.viewRect()
+        self.drawn = 0
+        if not self.lod or widget is None or self.visible_count(view) <= DIRECT_SEGMENTS:
+            self.drawn = draw_layers(p, self.layers, view, lod=self.lod, antialias=self.antialias,
+                                     lines=self._lines, always_antialias=widget is None)
+            return
+        tr = p.transform()
+        dev = p.device()
+        size = (dev.width() / max(dev.devicePixelRatioF(), 1e-6) if dev.devicePixelRatioF() > 1 else dev.width(),
+                dev.height() / max(dev.devicePixelRatioF(), 1e-6) if dev.devicePixelRatioF() > 1 else dev.height())
+        key = (round(tr.m11(), 6), round(tr.m22(), 6), round(tr.dx(), 1), round(tr.dy(), 1), size)
+        if self._image is not None:
+            ikey, img, itr = self._image
+            if ikey == key:
+                p.resetTransform()
+                p.drawImage(QtCore.QPointF(0, 0), img)
+                return
+            inv, ok = itr.inverted()
+            if ok:
+                p.setTransform(inv * tr)
+                p.drawImage(QtCore.QPointF(0, 0), img)
+                p.setTransform(tr)
+        if self._want is None or self._want[0] != key:
+            self._want = (key, QtGui.QTransform(tr), size, dev.devicePixelRatioF(), QtCore.QRectF(view))
+            self._timer.start(RASTER_DELAY_MS)
+
+    def _start_raster(self) -> None:
+        if self._want is None:
+            return
+        if self._pending:
+            self._timer.start(RASTER_DELAY_MS)
+            return
+        key, tr, size, dpr, view = self._want
+        self._pending = True
+        QtCore.QThreadPool.globalInstance().start(
+            _RasterJob(list(self.layers), tr, size, dpr, view, key, self._signals, self.antialias))
+
+    def _raster_done(self, key, img, tr) -> None:
+        self._pending = False
+        self._image = (key, img, tr)
+        self.update()
+        if self._want is not None and self._want[0] != key:
+            self._timer.start(RASTER_DELAY_MS)
+
+    def wait_raster(self, timeout_ms: int = 5000) -> None:
+        """Block until the pending image is drawn (benchmarks, tests)."""
+        timer = QtCore.QElapsedTimer()
+        timer.start()
+        while (self._pending or self._timer.isActive()) and timer.elapsed() < timeout_ms:
+            QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 10)
+            QtCore.QThreadPool.globalInstance().waitForDone(5)
+
+
 class BandsItem(pg.GraphicsObject):
     """Every account band, and its title pinned to the left edge of the view while the band is visible."""
 
@@ -287,7 +471,8 @@ class SceneItems:
         self.pixel_scale = pixel_scale
         aa = True if antialias is None else antialias
         self.bands = BandsItem(scene.bands, th, pixel_scale, scene.view.mode == SC.OVERVIEW)
-        self.curves: dict[str, EdgeCurveItem] = {}
+        self.edges = EdgesItem(lod=lod, antialias=aa)
+        self.curves: dict[str, EdgeLayer] = {}
         for key in ST.EDGE_STYLE_ORDER:
             if key == ST.HIGHLIGHT:
                 continue
@@ -295,10 +480,8 @@ class SceneItems:
                      if a is not None and len(a)]
             if not parts:
                 continue
-            curve = EdgeCurveItem(np.concatenate(parts), make_pen(ST.EDGE_STYLES[key], pixel_scale), lod=lod,
-                                  antialias=aa)
-            curve.setZValue(-5 + ST.EDGE_STYLE_ORDER.index(key) * 0.1)
-            self.curves[key] = curve
+            self.curves[key] = self.edges.add_layer(key, np.concatenate(parts),
+                                                    make_pen(ST.EDGE_STYLES[key], pixel_scale))
         self.highlight_curve = EdgeCurveItem(np.zeros((0, 4)), make_pen(ST.EDGE_STYLES[ST.HIGHLIGHT], pixel_scale),
                                              lod=False, antialias=True)
         self.highlight_curve.setZValue(-1)
@@ -328,7 +511,7 @@ class SceneItems:
         self.nodes.setData(x=sc.xs, y=sc.ys, symbol=s_list, size=z_list, brush=b_list, pen=border)
 
     def items(self) -> list:
-        return [self.bands, *self.curves.values(), self.highlight_curve, self.rings, self.nodes, self.labels]
+        return [self.bands, self.edges, self.highlight_curve, self.rings, self.nodes, self.labels]
 
     def add_to(self, viewbox: pg.ViewBox) -> None:
         for it in self.items():

@@ -101,7 +101,7 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     edge_style_key(False, S.CONDITIONAL): EdgeStyle(edge_style_key(False, S.CONDITIONAL),
                                                     "same account, conditional", "#2a9d8f", 1.4, (4, 3)),
     edge_style_key(True, S.CONDITIONAL): EdgeStyle(edge_style_key(True, S.CONDITIONAL),
-                                                   "cross-account, conditional", "#c2410c", 2.2, (4, 3)),
+                                                   "cross-account, conditional", "#a16207", 2.2, (4, 3)),
     edge_style_key(False, S.DENIED): EdgeStyle(edge_style_key(False, S.DENIED),
                                                "trusted, not permitted", "#dc2626", 1.1, (1, 2.5)),
     edge_style_key(True, S.DENIED): EdgeStyle(edge_style_key(True, S.DENIED),
