@@ -255,3 +255,17 @@ def test_account_files_directly_under_accounts_and_gaad_pages(tmp_path):
     assert len(snap.accounts[MGMT].roles) == 3 and len(snap.accounts[MGMT].users) == 2
     assert snap.report.errors == []
     assert any("merged" in w.message for w in snap.report.warnings)
+
+
+def test_account_alias_from_the_collector_manifest(tmp_path):
+    copy = tmp_path / "snap"
+    shutil.copytree(BASIC, copy)
+    manifest_path = copy / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"format": "iam-trust-snapshot"}
+    manifest["accounts"] = {PROD: {"status": "complete", "alias": "example-prod"}, "999999999999": {"alias": "x"}}
+    manifest_path.write_text(json.dumps(manifest))
+    loaded = load_snapshot(copy)
+    assert loaded.accounts[PROD].alias == "example-prod"
+    assert loaded.manifest.account_aliases[PROD] == "example-prod"
+    assert "999999999999" not in loaded.accounts
+    assert loaded.report.errors == []

@@ -391,6 +391,9 @@ def _finish(snap: Snapshot, build: Build) -> None:
             report.info("organization.json", "", f"{len(absent)} organization account(s) have no authorization "
                                                  f"details in the snapshot: {', '.join(absent[:10])}"
                         + (" ..." if len(absent) > 10 else ""))
+    for acct_id, alias in snap.manifest.account_aliases.items():
+        if acct_id in snap.accounts and not snap.accounts[acct_id].alias:
+            snap.accounts[acct_id].alias = alias
     for i, gap in enumerate(snap.manifest.gaps):
         report.warning("manifest.json", f"$.gaps[{i}]", "the collector could not read: " +
                        " / ".join(x for x in (gap.account, gap.what, gap.error) if x))

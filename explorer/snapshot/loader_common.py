@@ -12,6 +12,11 @@ from explorer.snapshot.report import LoadReport
 from explorer.snapshot.policy_document import _kind as kind_of  # noqa: F401  (re-exported for the loaders)
 
 _loads = json.loads
+try:  # orjson parses the same RFC 8259 JSON about 2-3x faster; anything it rejects goes to json.loads below,
+    # so what loads, and every error message, is exactly json's.
+    from orjson import JSONDecodeError as _FastError, loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson comes with the dependencies
+    _fast_loads = None
 _fromiso = datetime.fromisoformat
 _UTC = timezone.utc
 
@@ -66,6 +71,11 @@ def parse_json_bytes(data: bytes, ctx: FileCtx) -> tuple[bool, object]:
     if b"\x00" in data[:4096]:
         ctx.error("", "the file is binary, not JSON text", skipped="file")
         return False, None
+    if _fast_loads is not None and data[:3] != b"\xef\xbb\xbf":
+        try:
+            return True, _fast_loads(data)
+        except (_FastError, RecursionError, ValueError):
+            pass  # not strict JSON (NaN, huge integers, bad UTF-8...): json.loads decides and explains
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -213,6 +213,14 @@ def load_manifest(doc: object, ctx: FileCtx) -> Manifest:
             manifest.gaps.append(Gap(account="", what=gap, error=""))
         else:
             ctx.warning(where, f"expected a gap object, found {kind_of(gap)}", skipped="gap")
+    accounts = doc.get("accounts")
+    if accounts.__class__ is dict:
+        for acct_id, entry in accounts.items():
+            alias = entry.get("alias") if entry.__class__ is dict else None
+            if alias and alias.__class__ is str:
+                manifest.account_aliases[str(acct_id)] = alias
+    elif accounts is not None:
+        ctx.warning("$.accounts", f"expected an object of account entries, found {kind_of(accounts)}; ignored")
     return manifest
 
 

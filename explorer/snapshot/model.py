@@ -286,6 +286,7 @@ class Manifest:
     partition: str = "aws"
     source: str = "manual"
     gaps: list[Gap] = field(default_factory=list)
+    account_aliases: dict[str, str] = field(default_factory=dict)  # from the collector's "accounts" entries
 
 
 @dataclass
