@@ -63,6 +63,22 @@ def main() -> int:
         snap_dir = generate_org(tmp / "org", accounts=args.accounts, principals_per_account=args.principals, seed=1)
         print(f"generate {args.accounts} x {args.principals} principals: {time.perf_counter() - t:.2f} s")
 
+        # where the opening time goes: loading and the trust graph (explorer.snapshot / explorer.graph)
+        from explorer.graph import build_trust_graph
+        from explorer.snapshot import load_snapshot
+        t = time.perf_counter()
+        snap = load_snapshot(snap_dir)
+        t_load = time.perf_counter() - t
+        t = time.perf_counter()
+        tg = build_trust_graph(snap)
+        t_graph = time.perf_counter() - t
+        t = time.perf_counter()
+        ov = SC.scene_for_graph(tg, SC.View(SC.OVERVIEW))
+        t_ov = time.perf_counter() - t
+        print(f"  of which: load_snapshot {t_load:.2f} s, build_trust_graph {t_graph:.2f} s, overview scene "
+              f"{t_ov:.2f} s ({ov.node_count} account nodes)")
+        del snap, tg, ov
+
         settings = QtCore.QSettings(str(tmp / "s.ini"), QtCore.QSettings.Format.IniFormat)
         w = MainWindow(settings=settings)
         w.resize(1600, 1000)
@@ -74,17 +90,21 @@ def main() -> int:
         def set_scene(scene, **kw):
             orig(scene, **kw)
             w.canvas.viewport().repaint()
-            painted.setdefault("t", time.perf_counter())
+            painted.setdefault("t", time.perf_counter())  # first paint: the accounts (edges follow)
+            if scene.graph is not None:
+                painted.setdefault("graph", time.perf_counter())
 
         w.canvas.set_scene = set_scene
         t0 = time.perf_counter()
         w.open_path(snap_dir)
-        while "t" not in painted and time.perf_counter() - t0 < 120:
+        while "graph" not in painted and time.perf_counter() - t0 < 120:
             app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.005)  # like an idle event loop: leave the GIL to the loading thread
         m = w.model
         g = m.tg.graph
-        print(f"open to first paint: {painted['t'] - t0:.2f} s  ({m.principal_count()} principals, "
-              f"{g.number_of_nodes()} nodes, {g.number_of_edges()} edges, view: {m.view.mode})  target < 3 s")
+        print(f"open to first paint: {painted['t'] - t0:.2f} s (the accounts)  target < 3 s; with the trust "
+              f"graph's edges: {painted['graph'] - t0:.2f} s  ({m.principal_count()} principals, "
+              f"{g.number_of_nodes()} nodes, {g.number_of_edges()} edges, view: {m.view.mode})")
 
         # the whole estate of this snapshot
         t = time.perf_counter()

@@ -136,3 +136,32 @@ def test_export_rejects_other_formats(tg, tmp_path):
         write_graph_file(tg, tmp_path / "g.png")
     with pytest.raises(InputError):
         write_graph_file(tg, tmp_path / "missing-dir" / "g.graphml")
+
+
+def test_org_levels_match_the_model():
+    from conftest import DEMO_ORG
+    from explorer.snapshot import load_snapshot
+    from explorer.snapshot.model import RCP, SCP
+    if not DEMO_ORG.exists():
+        pytest.skip("demo organization not present")
+    snap = load_snapshot(DEMO_ORG)
+    tg = build_trust_graph(snap)
+    org = snap.organization
+    for acct in list(org.accounts) + ["999999999999"]:
+        if not org.contains(acct):
+            continue
+        for kind in (SCP, RCP):
+            mine = [[p.name for p in level] for level in tg._org_levels(acct, kind)]
+            theirs = [[p.name for p in level] for level in org.policy_levels(acct, kind)]
+            assert mine == theirs, (acct, kind)
+
+
+def test_with_context_keeps_the_adjacency_consistent(tg):
+    before = sorted((u, v, k) for u, v, k in tg.graph.edges(keys=True))
+    for ctx in ({"sts:ExternalId": "y"}, {"sts:ExternalId": "x"}, {"aws:SourceIp": "192.0.2.1"}):
+        g = tg.with_context(Context(ctx, closed=False)).graph
+        succ = sorted((u, v, k) for u, v, k in g.edges(keys=True))
+        pred = sorted((u, v, k) for v in g for u, v, k in g.in_edges(v, keys=True))
+        assert succ == pred
+        assert g.number_of_nodes() == tg.graph.number_of_nodes()
+    assert sorted((u, v, k) for u, v, k in tg.graph.edges(keys=True)) == before

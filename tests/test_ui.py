@@ -230,3 +230,93 @@ def test_theme_switch(window):
     assert window.canvas.theme_name == "dark"
     window.set_theme("light")
     assert window.canvas.theme_name == "light"
+
+
+def test_selected_chain_follows_whatif(window):
+    m = window.model
+    m.find_paths(ALICE, SECURITY_ADMIN)
+    _settle(window)
+    window.paths_panel.select_row(0)
+    old = m.selection.value
+    assert old.conditional
+    window.whatif.mfa.setCurrentText("true")
+    _settle(window)
+    assert m.selection is not None and m.selection.kind == "path"
+    assert m.selection.value is not old and m.selection.value.nodes == old.nodes
+    assert not m.selection.value.conditional  # re-derived under MFA present
+
+
+def test_hover_shows_tooltip(window):
+    window.canvas.center_on(SECURITY_ADMIN)
+    QtWidgets.QApplication.processEvents()
+    pos = window.canvas.view_pos_of(SECURITY_ADMIN)
+    window.canvas._on_move(window.canvas.mapToScene(pos))
+    assert window.canvas._hover_key == ("node", SECURITY_ADMIN)
+    assert "SecurityAdmin" in QtWidgets.QToolTip.text()
+
+
+def test_drop_and_recent_open(window, qtbot):
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(DEMO_ORG))])
+    ev = QtGui.QDropEvent(QtCore.QPointF(10, 10), QtCore.Qt.DropAction.CopyAction, mime,
+                          QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    before = window.model.tg
+    window.dropEvent(ev)
+    _settle(window)
+    assert window.model.tg is not before and window.model.snapshot.name == "demo-org"
+    actions = window.recent_menu.actions()
+    assert actions and actions[0].text().endswith("demo-org")
+
+
+def test_large_estate_opens_on_overview_and_expands(qtbot, tmp_path, monkeypatch):
+    from explorer.snapshot.synthetic import generate_org
+    org = generate_org(tmp_path / "org", accounts=4, principals_per_account=10, seed=2)
+    monkeypatch.setattr(SC, "LARGE_ESTATE", 20)
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    w.resize(1200, 800)
+    qtbot.addWidget(w)
+    w.show()
+    w.open_path(org)
+    _settle(w)
+    qtbot.waitUntil(lambda: w.canvas.scene_data is not None, timeout=20000)
+    sc = w.canvas.scene_data
+    assert sc.view.mode == SC.OVERVIEW
+    acct = next(k for k in sc.ids if k in w.model.snapshot.accounts)
+    pos = w.canvas.view_pos_of(acct)
+    qtbot.mouseDClick(w.canvas.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    _settle(w)
+    assert w.canvas.scene_data.view == SC.View(SC.ACCOUNT, account=acct)
+
+
+def test_whatif_other_keys_and_bad_input(window):
+    w = window.whatif
+    w.tags.setText("team=platform, oops")
+    w.apply()
+    assert "Not applied" in w.status.text()
+    w.tags.setText("team=platform")
+    w.extra.setPlainText("sts:ExternalId=abc\naws:SourceIp=203.0.113.7")
+    values = w.values()
+    assert values["aws:PrincipalTag/team"] == "platform" and values["sts:ExternalId"] == "abc"
+    w.apply()
+    _settle(window)
+    assert window.model.tg.context.get("aws:SourceIp") == ("203.0.113.7",)
+    w.reset()
+    _settle(window)
+    assert window.model.tg.context.to_json() == {}
+
+
+def test_large_estate_shows_accounts_while_the_graph_builds(qtbot, tmp_path, monkeypatch):
+    from explorer.snapshot.synthetic import generate_org
+    org = generate_org(tmp_path / "org", accounts=3, principals_per_account=10, seed=3)
+    monkeypatch.setattr(SC, "LARGE_ESTATE", 20)
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    scenes = []
+    w.model.sceneChanged.connect(scenes.append)
+    w.open_path(org)
+    _settle(w)
+    assert scenes[0].graph is None and scenes[0].view.mode == SC.OVERVIEW  # the preview: accounts only
+    assert set(scenes[0].ids) == set(w.model.snapshot.accounts)
+    assert scenes[-1].graph is not None and scenes[-1].edge_count > 0

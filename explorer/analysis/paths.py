@@ -71,8 +71,8 @@ class Hop:
         return self.state == S.CONDITIONAL
 
     def to_json(self) -> dict:
-        out = {"from": self.source, "to": self.target, "action": _sts_action(self.action) if self.action !=
-               S.SERVICE_ASSUME else S.SERVICE_ASSUME, "cross_account": self.cross_account,
+        out = {"from": self.source, "to": self.target, "action": self.action, "sts_action": _sts_action(self.action),
+               "cross_account": self.cross_account,
                "requires": requires_json(self.requires), "max_session_seconds": self.max_session_seconds,
                "chained": self.chained, "state": self.state,
                "badges": list(self.edge.get(S.BADGES, ())),

@@ -53,7 +53,9 @@ def run(args) -> int:
     from explorer.render import scene as SC
     highlight = None
     if args.focus:
-        view = SC.View(SC.FOCUS, focus=resolve(tg, args.focus, "--focus"), hops=args.hops)
+        focus = resolve(tg, args.focus, "--focus")
+        view = SC.View(SC.FOCUS, focus=focus, hops=args.hops)
+        highlight = SC.Highlight(selected=focus)
     elif args.path:
         from explorer.analysis.paths import path_from_nodes
         nodes = [resolve(tg, a, "--path element") for a in args.path]

@@ -45,11 +45,8 @@ def run(args) -> int:
     if args.json:
         out = {direction: node, "context": tg.context.to_json(), "reach": [
             {"principal": n, "kind": g.nodes[n].get(S.KIND), "account": g.nodes[n].get(S.ACCOUNT_ID),
-             "hops": len(p), "conditional": p.conditional, "max_session_seconds": p.max_session_seconds
-             if direction == "from" else None, "path": p.to_json()} for n, p in items]}
-        if direction == "to":
-            for entry, (n, p) in zip(out["reach"], items):
-                entry["max_session_seconds"] = p.max_session_seconds
+             "hops": len(p), "conditional": p.conditional, "max_session_seconds": p.max_session_seconds,
+             "limited_by": p.limited_by, "path": p.to_json()} for n, p in items]}
         print_json(out)
         return 0
     write = sys.stdout.write
@@ -60,7 +57,7 @@ def run(args) -> int:
     for n, p in items:
         flag = " [conditional]" if p.conditional else ""
         kind = g.nodes[n].get(S.KIND)
-        via = " -> ".join(p.nodes[1:-1]) if direction == "from" else " -> ".join(p.nodes[1:-1])
+        via = " -> ".join(p.nodes[1:-1])
         write(f"  {n} ({kind}), {len(p)} hop{'s' if len(p) != 1 else ''}{flag}"
               f"{', via ' + via if via else ''}; final session at most "
               f"{p.max_session_seconds if p.max_session_seconds is not None else 'service-set'} s"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import time
-from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -25,7 +24,7 @@ from explorer.iam.context import UNKNOWN, Context
 from explorer.iam.decision import Decision
 from explorer.iam.request import Request
 from explorer.iam.settings import DEFAULT_SETTINGS, Settings
-from explorer.snapshot.model import Role, Snapshot
+from explorer.snapshot.model import RCP, RCP_FULL_AWS_ACCESS, SCP, Role, Snapshot
 
 _ASSUMED_CALLER_SIDE = {
     "Version": "2012-10-17",
@@ -74,15 +73,18 @@ class RoleInfo:
         return self._trust
 
 
-@dataclass
 class Candidate:
-    caller: str  # node id
-    role: str  # role ARN
-    action: str  # STS action of the request
-    key: str  # edge key (ACTION, or SERVICE_ASSUME)
-    via: set = field(default_factory=set)
-    principal: object | None = None  # Principal override (a trust naming an exact session ARN)
-    keys: frozenset | None = None  # condition keys its policies refer to (for incremental re-evaluation)
+    """One (caller, role, action) pair some trust names: decided once per context."""
+    __slots__ = ("caller", "role", "action", "key", "via", "principal", "keys")
+
+    def __init__(self, caller: str, role: str, action: str, key: str, via: tuple = ()):
+        self.caller = caller  # node id
+        self.role = role  # role ARN
+        self.action = action  # STS action of the request
+        self.key = key  # edge key (ACTION, or SERVICE_ASSUME)
+        self.via: tuple = via  # how it became a candidate (sorted tuple)
+        self.principal = None  # Principal override (a trust naming an exact session ARN)
+        self.keys: frozenset | None = None  # condition keys its policies refer to (incremental re-evaluation)
 
 
 def _lower_dict(values: dict) -> dict:
@@ -120,17 +122,17 @@ class TrustGraph:
 
     # ------------------------------------------------------------------ public API
     def with_context(self, context: Context, progress=None) -> "TrustGraph":
-        """The same graph re-decided under another context, reusing the indexes and compiled policies."""
+        """The same graph re-decided under another context, reusing the indexes and compiled policies. Only the
+        candidates whose request context changes in a key their policies refer to are decided again; this graph
+        is left unchanged."""
         new = TrustGraph.__new__(TrustGraph)
         new.__dict__.update(self.__dict__)
         new.context = context
         new._analyst = _analyst_values(context)
         new._path_cache = {}
         changed = _changed_keys(self._analyst, new._analyst)
-        new.graph = nx.MultiDiGraph()
-        new.graph.add_nodes_from(self.graph.nodes(data=True))
-        new.graph.graph.update(self.graph.graph)
-        new._results = {}
+        new.graph = _copy_structure(self.graph)
+        new._results = dict(self._results)
         new._env = None
         new._env = new._make_env()
         was_enabled = gc.isenabled()
@@ -143,27 +145,31 @@ class TrustGraph:
         return new
 
     def _reevaluate(self, old: "TrustGraph", changed: set, progress) -> None:
-        """Re-decide the candidates whose request context changes in a key their policies refer to; keep the
-        others' edges as they are."""
         t0 = time.perf_counter()
         redo_all = any(k in changed for k in _EXTRA_ACTIONS_KEYS) or any(
             c.startswith("aws:requesttag/") for c in changed)
         total = len(self.candidates)
         reevaluated = 0
-        for i, (ck, cand) in enumerate(self.candidates.items()):
-            data = old._results.get(ck)
-            if changed and (redo_all or not changed.isdisjoint(self._candidate_keys(cand))):
+        g = self.graph
+        if changed:
+            for i, (ck, cand) in enumerate(self.candidates.items()):
+                if progress and i % 5000 == 0:
+                    progress(i, total, "re-evaluating edges")
+                if not redo_all and changed.isdisjoint(self._candidate_keys(cand)):
+                    continue
                 caller = self.callers[cand.caller]
                 info = self.roles[cand.role]
-                if redo_all or any(_merged(old._analyst, caller, info, k) != _merged(self._analyst, caller, info, k)
-                                   for k in changed):
-                    data = self._decide(cand)
-                    reevaluated += 1
-            self._results[ck] = data
-            if data is not None:
-                put_edge(self.graph, cand.caller, cand.role, cand.key, data)
-            if progress and i % 2000 == 0:
-                progress(i, total, "re-evaluating edges")
+                if not redo_all and all(_merged(old._analyst, caller, info, k) == _merged(self._analyst, caller,
+                                                                                        info, k) for k in changed):
+                    continue
+                data = self._decide(cand)
+                reevaluated += 1
+                before = old._results.get(ck)
+                self._results[ck] = data
+                if data is not None:
+                    put_edge(g, cand.caller, cand.role, cand.key, data)
+                elif before is not None:
+                    g.remove_edge(cand.caller, cand.role, key=cand.key)
         self.timings = {**old.timings, "reevaluate": time.perf_counter() - t0, "reevaluated": reevaluated}
         if progress:
             progress(total, total, "done")
@@ -215,7 +221,7 @@ class TrustGraph:
         action = {S.SAML_PROVIDER: S.ASSUME_ROLE_SAML, S.OIDC_PROVIDER: S.ASSUME_ROLE_WEB_IDENTITY}.get(
             c.kind, S.ASSUME_ROLE)
         key = S.SERVICE_ASSUME if c.kind == S.SERVICE else action
-        cand = Candidate(caller, role, action, key, {"explain"})
+        cand = Candidate(caller, role, action, key, ("explain",))
         info = self.roles[role]
         from explorer.iam import evaluate
         ctx = self.request_context(c, role)
@@ -276,7 +282,7 @@ class TrustGraph:
                 self._scp_keys[account_id] = frozenset()
             else:
                 levels, keys = [], set()
-                for level in org.scp_levels(account_id):
+                for level in self._org_levels(account_id, SCP):
                     pols = []
                     for p in level:
                         if p.document is not None:
@@ -297,7 +303,7 @@ class TrustGraph:
                 self._rcps[account_id] = (None, frozenset())
             else:
                 levels, keys = [], set()
-                for level in org.rcp_levels(account_id):
+                for level in self._org_levels(account_id, RCP):
                     pols = []
                     for p in level:
                         if p.document is not None:
@@ -307,6 +313,27 @@ class TrustGraph:
                     levels.append(pols)
                 self._rcps[account_id] = (levels, frozenset(keys))
         return self._rcps[account_id]
+
+    def _org_levels(self, account_id: str, policy_type: str) -> list[list]:
+        """Organization.policy_levels with the targets indexed once (the model's method scans every policy's
+        target list for every level, which grows with the square of the number of accounts)."""
+        org = self.snapshot.organization
+        index = self.__dict__.get("_org_target_index")
+        if index is None:
+            index = {}
+            for p in org.policies:
+                for target in p.targets:
+                    index.setdefault((p.type, target), []).append(p)
+            self.__dict__["_org_target_index"] = index
+            self.__dict__["_rcp_listed_full"] = any(p.type == RCP and p.name == "RCPFullAWSAccess"
+                                                    for p in org.policies)
+        levels = []
+        for target in org.path_of(account_id):
+            level = list(index.get((policy_type, target), ()))
+            if policy_type == RCP and not self.__dict__["_rcp_listed_full"]:
+                level = [RCP_FULL_AWS_ACCESS, *level]
+            levels.append(level)
+        return levels
 
     def _is_mgmt(self, account_id: str | None) -> bool:
         org = self.snapshot.organization
@@ -425,7 +452,7 @@ class TrustGraph:
         cross = bool(caller_acct) and caller_acct != info.role.account_id
         it = self._intern
         data = EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: it(requires), S.CROSS_ACCOUNT: cross,
-                         S.REASON: it(reason), S.BADGES: it(badges(requires)), S.VIA: it(tuple(sorted(cand.via))),
+                         S.REASON: it(reason), S.BADGES: it(badges(requires)), S.VIA: cand.via,
                          S.NOTES: it(notes)})
         data.set_lazy(self._env if self._env is not None else self, cand)
         return data
@@ -461,6 +488,23 @@ def _merged(analyst: dict, caller: Caller, info: RoleInfo, key: str):
 def _analyst_values(context: Context) -> dict:
     """The analyst's fixed keys: lower-case key -> normalised value (None: fixed as absent)."""
     return {k.lower(): context.get(k) for k in context.keys()}
+
+
+def _copy_structure(old: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A new MultiDiGraph with the same nodes (attribute dicts copied) and the same edge data objects, built
+    directly in networkx's adjacency structure (documented in networkx's MultiDiGraph: _node, _succ (= _adj) and
+    _pred, whose innermost key dicts are shared); several times faster than adding the edges one by one."""
+    g = nx.MultiDiGraph()
+    g.graph.update(old.graph)
+    g._node.update((n, dict(d)) for n, d in old._node.items())
+    succ = {u: {v: dict(keydict) for v, keydict in nbrs.items()} for u, nbrs in old._succ.items()}
+    pred: dict = {n: {} for n in old._pred}
+    for u, nbrs in succ.items():
+        for v, keydict in nbrs.items():
+            pred[v][u] = keydict
+    g._succ = g._adj = succ
+    g._pred = pred
+    return g
 
 
 def put_edge(g: nx.MultiDiGraph, u: str, v: str, key: str, data: dict) -> None:
@@ -571,9 +615,12 @@ def _build(snapshot: Snapshot, context: Context | None, settings: Settings | Non
         done += 1
         if done % 2000 == 0:
             report(done, total_steps, "indexing principals")
+    shared: dict = {}
     for c in tg.callers.values():
         c.fixed = _lower_dict(c.fixed)
-        c.defaults = _lower_dict(c.defaults)
+        c.defaults = _share(shared, _lower_dict(c.defaults))  # most principals of an account have the same
+    for info in tg.roles.values():
+        info.defaults = _share(shared, info.defaults)
     tg._path_cache = {}
     # -- providers of the snapshot
     for acct in snapshot.accounts.values():
@@ -620,6 +667,15 @@ def _build(snapshot: Snapshot, context: Context | None, settings: Settings | Non
     return tg
 
 
+def _share(shared: dict, values: dict) -> dict:
+    """One dict object for equal dicts of normalised values (they are never mutated after the build)."""
+    try:
+        key = frozenset(values.items())
+    except TypeError:
+        return values
+    return shared.setdefault(key, values)
+
+
 def _name(tg: TrustGraph, name: str, node: str) -> None:
     tg._names.setdefault(name, []).append(node)
     if name.lower() != name:
@@ -640,12 +696,17 @@ def _provider_node(tg: TrustGraph, pid: str, kind: str, account: str | None, for
     return pid
 
 
+_VIA: dict = {}
+
+
 def _add_candidate(tg: TrustGraph, caller: str, role: str, action: str, key: str, via: str, principal=None):
     ck = (caller, role, key)
     cand = tg.candidates.get(ck)
     if cand is None:
-        cand = tg.candidates[ck] = Candidate(caller, role, action, key)
-    cand.via.add(via)
+        cand = tg.candidates[ck] = Candidate(caller, role, action, key, _VIA.setdefault((via,), (via,)))
+    elif via not in cand.via:
+        merged = tuple(sorted((*cand.via, via)))
+        cand.via = _VIA.setdefault(merged, merged)
     if principal is not None and cand.principal is None:
         cand.principal = principal
 

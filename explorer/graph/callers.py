@@ -104,9 +104,17 @@ class Caller:
 
 def org_values(snapshot, account_id: str | None, prefix: str) -> dict:
     """aws:<prefix>OrgID / OrgPaths for an account: values when it is in the organization, absent otherwise."""
-    org = snapshot.organization
     if account_id is None:
         return {}
+    cache = snapshot.__dict__.setdefault("_graph_org_values", {})
+    got = cache.get((account_id, prefix))
+    if got is None:
+        got = cache[(account_id, prefix)] = _org_values(snapshot, account_id, prefix)
+    return got
+
+
+def _org_values(snapshot, account_id: str, prefix: str) -> dict:
+    org = snapshot.organization
     if org is None or not org.contains(account_id):
         return {f"aws:{prefix}OrgID": None, f"aws:{prefix}OrgPaths": None}
     path = org.path_of(account_id)[:-1]  # root + OUs

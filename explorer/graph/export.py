@@ -1,7 +1,8 @@
 """Writing the trust graph to GraphML or GEXF for Gephi, yEd or Neo4j (`write_graph_file`).
 
-Attributes are flattened to strings, numbers and booleans: decisions become their result and reason,
-requirements their text, lists and dicts JSON text; None becomes an empty string (neither format has null).
+Attributes are flattened to strings, numbers and booleans: requirements become their text, lists
+comma-joined or JSON text, dicts JSON text, decisions (when already computed) "Result: reason"; None becomes an
+empty string (neither format has null).
 """
 from __future__ import annotations
 
@@ -43,17 +44,16 @@ def flat_graph(tg) -> nx.MultiDiGraph:
     for node, data in tg.graph.nodes(data=True):
         out.add_node(node, **{k: _flat(v) for k, v in data.items()})
     for u, v, key, data in tg.graph.edges(keys=True, data=True):
-        if hasattr(data, "materialize"):
-            data.materialize()
         attrs = {}
         for k in (S.ACTION, S.STATE, S.CROSS_ACCOUNT, S.REASON, S.BADGES, S.VIA, S.NOTES):
-            if k in data:
-                attrs[k] = _flat(data[k])
+            if dict.__contains__(data, k):
+                attrs[k] = _flat(dict.__getitem__(data, k))
         attrs[S.REQUIRES] = requirement_text(data.get(S.REQUIRES) or ())
+        # the decisions are written only when already computed: computing three engine decisions for every edge
+        # of a large graph would take minutes; REASON carries the hop decision's reason
         for k in (S.DECISION, S.TRUST_DECISION, S.IDENTITY_DECISION):
-            attrs[k] = _flat(data.get(k))
-        decision = data.get(S.DECISION)
-        attrs["rule"] = decision.rule if isinstance(decision, Decision) else ""
+            if dict.__contains__(data, k):
+                attrs[k] = _flat(dict.__getitem__(data, k))
         out.add_edge(u, v, key=key, **attrs)
     out.graph.update({k: _flat(v) for k, v in tg.graph.graph.items()})
     return out

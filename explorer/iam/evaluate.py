@@ -17,6 +17,13 @@ and for a cross-account request (X1, X2, T3)
     any resource grant AND identity AND boundary AND session.
 RCPs only deny (RCPFullAWSAccess is implicit at every level, O6). Service principals, identity providers and
 anonymous callers have no identity side: only the resource (trust) policy can grant (T7, T8).
+
+"Where the resource must allow" (T1 trust policies, E3/P2 KMS key policies; service_data) applies to a request on
+a named resource: a role, a KMS key, or a KMS alias standing for a key. KMS actions that act on no key
+(kms:CreateKey, kms:ListKeys, ...) and alias management on an alias are decided by IAM alone. A request on
+Resource "*" or a wildcard pattern (as effective permissions make) names no role or key: with no resource policy
+given, the caller's side decides and the reason and the resource layer say that a real role's trust policy or
+key's key policy must also allow.
 """
 from __future__ import annotations
 
@@ -30,15 +37,17 @@ from explorer.iam.decision import (BOUNDARY, IDENTITY, RCP, RESOURCE, SCP, SESSI
 from explorer.iam.policy import Policy, compile_policy
 from explorer.iam.principal import (ANONYMOUS, FEDERATED_PROVIDER, FEDERATED_USER, IAM_USER, IAM_USER_STS,
                                     ROLE_SESSION, ROOT, SERVICE, Principal)
-from explorer.iam.principals import ACCOUNT, DIRECT, ENTITY, match_principal, role_key
+from explorer.iam.principals import ACCOUNT, DIRECT, ENTITY, match_principal, not_principal_excludes, role_key
 from explorer.iam.request import Request
-from explorer.iam.service_data import (rcp_exempt, rcp_services, resource_side_allow_services, scp_exempt)
+from explorer.iam.service_data import (RESOURCE_SIDE_REQUIRED, RESOURCE_SIDE_UNNAMED, is_unnamed_resource,
+                                       rcp_exempt, rcp_services, resource_side_requirement, scp_exempt)
 from explorer.iam.settings import MFA_NEVER
 
 ASSUME_ROLE_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity")
 # STS actions on a role that its trust policy decides, like AssumeRole (T9)
 TRUST_SIDE_ACTIONS = ("sts:tagsession", "sts:setsourceidentity")
 MFA_KEY = "aws:multifactorauthpresent"
+TOKEN_ISSUE_TIME_KEY = "aws:tokenissuetime"
 _MISSING = object()
 _MAX_REQUIREMENT_ALTERNATIVES = 32
 _DERIVED_CACHE: dict = {}
@@ -65,6 +74,8 @@ def derived_context(principal: Principal, resource_account: str | None) -> dict:
             d["aws:principalaccount"] = (acct,)
         d["aws:principaltype"] = ({ROOT: "Account", IAM_USER: "User", IAM_USER_STS: "User",
                                    ROLE_SESSION: "AssumedRole", FEDERATED_USER: "FederatedUser"}[kind],)
+        if kind not in (IAM_USER, IAM_USER_STS):
+            d["aws:username"] = None  # absent for roles, the root user and federated users (R3)
         if kind in (IAM_USER, IAM_USER_STS):
             d["aws:username"] = (_name_of(principal.arn),)
             if principal.unique_id:
@@ -163,7 +174,7 @@ _EMPTY = {}
 
 
 def _eval_layer(layer: str, policies, action: str, resource: str, lookup, principal: Principal | None = None,
-                unique_ids=None, notes: list | None = None) -> _LayerEval:
+                unique_ids=None, notes: list | None = None, has_boundary: bool = False) -> _LayerEval:
     if not policies:
         empty = _EMPTY.get(layer)
         if empty is None:
@@ -186,11 +197,20 @@ def _eval_layer(layer: str, policies, action: str, resource: str, lookup, princi
                     continue
             cls = None
             if st.principal is not None:
-                cls = match_principal(st.principal, principal, unique_ids, notes)
-                if st.not_principal:
-                    cls = None if cls else DIRECT
-                if cls is None:
-                    continue
+                if st.not_principal:  # only with Deny (G7): the Deny applies unless the caller is excluded (S8)
+                    excluded = not_principal_excludes(st.principal, principal, unique_ids, notes)
+                    if excluded and has_boundary:
+                        excluded = False
+                        if notes is not None:
+                            notes.append(f"{pol.name}: a Deny with NotPrincipal always denies a principal that has a "
+                                         f"permissions boundary, whatever NotPrincipal lists (S8)")
+                    if excluded:
+                        continue
+                    cls = DIRECT
+                else:
+                    cls = match_principal(st.principal, principal, unique_ids, notes)
+                    if cls is None:
+                        continue
             if st.conditions:
                 c = evaluate_conditions(st.conditions, lookup)
                 if not c:
@@ -256,6 +276,7 @@ def evaluate(request: Request) -> Decision:
     p_acct = principal.account_id
     r_acct = request.resource_account or account_of(resource) or p_acct
     is_assume = action in ASSUME_ROLE_ACTIONS
+    trust_side = is_assume or action in TRUST_SIDE_ACTIONS  # the role's trust policy is the resource policy (T1)
     svc = service_prefix(action)
     res_svc = service_of(resource) or svc
     warnings: list[str] = []
@@ -265,6 +286,7 @@ def evaluate(request: Request) -> Decision:
     if action == "sts:getcalleridentity":
         return Decision(Result.ALLOW, "T6", "GetCallerIdentity needs no permission and cannot be denied (S36)")
 
+    truncations_before = F.truncations
     # ---- context --------------------------------------------------------------------------------------
     overrides = {}
     if request.mfa_token_passed:
@@ -284,15 +306,15 @@ def evaluate(request: Request) -> Decision:
     identity_pols = _as_policies(request.identity_policies, "identity", "identity policy")
     boundary_pols = _as_policies(request.permissions_boundary, "boundary", "permissions boundary")
     session_pols = _as_policies(request.session_policy, "session", "session policy")
-    resource_pols = _as_policies(request.resource_policy, "trust" if is_assume else "resource",
-                                 "trust policy" if is_assume else "resource policy")
+    resource_pols = _as_policies(request.resource_policy, "trust" if trust_side else "resource",
+                                 "trust policy" if trust_side else "resource policy")
     if boundary_pols and principal.is_service_linked:
         warnings.append("a permissions boundary cannot be attached to a service-linked role (E6); it was ignored")
         boundary_pols = []
-    res_layer_name = TRUST if is_assume else RESOURCE
+    res_layer_name = TRUST if trust_side else RESOURCE
     has_identity_side = kind in (ROOT, IAM_USER, IAM_USER_STS, ROLE_SESSION, FEDERATED_USER)
     is_session = kind in (ROLE_SESSION, FEDERATED_USER)
-    target_is_slr = is_assume and "/aws-service-role/" in resource
+    target_is_slr = trust_side and "/aws-service-role/" in resource
     layers: list[LayerResult] = []
     evals: list[_LayerEval] = []
 
@@ -338,7 +360,7 @@ def evaluate(request: Request) -> Decision:
             evals.append(ev)
 
     res_eval = _eval_layer(res_layer_name, resource_pols, action, resource, lookup, principal,
-                           request.unique_ids, notes)
+                           request.unique_ids, notes, has_boundary=bool(boundary_pols) and has_identity_side)
     evals.append(res_eval)
     id_eval = bnd_eval = ses_eval = None
     if has_identity_side and kind != ROOT:
@@ -391,7 +413,7 @@ def evaluate(request: Request) -> Decision:
     rb_entity = res_eval.by_class.get(ENTITY, F.FALSE)
     rb_account = res_eval.by_class.get(ACCOUNT, F.FALSE)
     rb_any = F.f_or(rb_direct, rb_entity, rb_account)
-    res_word = "trust policy" if is_assume else ("key policy" if res_svc == "kms" else "resource policy")
+    res_word = "trust policy" if trust_side else ("key policy" if res_svc == "kms" else "resource policy")
     no_rb_text = "the {res} does not allow the caller" if resource_pols else "there is no {res}"
 
     def no_rb_plus(suffix=""):
@@ -408,22 +430,37 @@ def evaluate(request: Request) -> Decision:
         return ("the session policy does not allow " + request.action) if ses_eval is not None else \
             "a federated-user session without a session policy has no permissions (D6)"
     cross = bool(p_acct and r_acct and p_acct != r_acct)
-    requires_rb = (is_assume or action in TRUST_SIDE_ACTIONS or res_svc in resource_side_allow_services()
-                   or svc in resource_side_allow_services())
+    # Must the resource's own policy allow (T1 trust policies, E3/P2 KMS keys)? Only for a request on a named
+    # resource: Resource "*" (or a pattern) names no role or key, so with no resource policy given the caller's
+    # side decides and the reason says that the resource's own policy must also allow.
+    unnamed_note = ""
+    if trust_side:
+        requires_rb = bool(resource_pols) or not is_unnamed_resource(resource)
+        if not requires_rb:
+            unnamed_note = ("the request names no particular role (Resource \"*\" or a pattern), so no trust policy "
+                            "was evaluated: a role's own trust policy must also allow the caller (T1)")
+    else:
+        side = resource_side_requirement(action, resource)
+        requires_rb = side == RESOURCE_SIDE_REQUIRED or (side == RESOURCE_SIDE_UNNAMED and bool(resource_pols))
+        if side == RESOURCE_SIDE_UNNAMED and not requires_rb:
+            noun = "key" if res_svc == "kms" else "resource"
+            unnamed_note = (f"the request names no particular {noun} (Resource \"*\" or a pattern), so no "
+                            f"{res_word} was evaluated: a real {noun}'s own {res_word} must also allow the "
+                            f"caller ({'P2' if res_svc == 'kms' else 'E3'})")
     paths: list[tuple[str, str, list[_Part]]] = []
     if not has_identity_side:
         rule = "T8" if kind == FEDERATED_PROVIDER else ("T7" if kind == SERVICE and is_assume else "E4")
         paths.append((rule, "the {res} allows the {kind} principal",
                       [_Part(rule, no_rb, rb_any)]))
     elif cross:
-        rule = "T3" if is_assume else ("P2" if res_svc == "kms" else "X1")
+        rule = "T3" if trust_side else ("P2" if res_svc == "kms" else "X1")
         paths.append((rule, "cross-account: the {res} allows the caller and the caller's own policies allow {action}",
-                      [_Part("T3" if is_assume else "X2", no_rb_plus(" (cross-account needs both sides)"), rb_any),
-                       _Part("T3" if is_assume else "X1", lambda: id_fail() + " (cross-account needs both sides)",
+                      [_Part("T3" if trust_side else "X2", no_rb_plus(" (cross-account needs both sides)"), rb_any),
+                       _Part("T3" if trust_side else "X1", lambda: id_fail() + " (cross-account needs both sides)",
                              id_ok),
                        _Part("E2.6", bnd_fail, bnd_ok), _Part("E2.7", ses_fail, ses_ok)]))
     else:
-        rule_rb = "T2" if is_assume else "E4"
+        rule_rb = "T2" if trust_side else "E4"
         direct_parts = [_Part(rule_rb, no_rb, rb_direct)]
         if is_assume and kind in (IAM_USER, IAM_USER_STS) and bnd_eval is not None:
             direct_parts.append(_Part("T2", lambda: bnd_fail() + " (a user named in a trust policy still needs its "
@@ -433,7 +470,7 @@ def evaluate(request: Request) -> Decision:
                       [_Part(rule_rb, no_rb, rb_entity), _Part("E2.6", bnd_fail, bnd_ok),
                        _Part("E2.7", ses_fail, ses_ok)]))
         if requires_rb:
-            rule = "T2" if is_assume else ("P2" if res_svc == "kms" else "E3")
+            rule = "T2" if trust_side else ("P2" if res_svc == "kms" else "E3")
             rb_acc = rb_account
             acc_rule = rule
             acc_reason = "the {res} delegates to the account and the identity policy allows {action}"
@@ -445,16 +482,17 @@ def evaluate(request: Request) -> Decision:
                     rb_acc = F.f_or(rb_acc, F.TRUE)
                     acc_reason = ("legacy self-trust: the role implicitly trusts itself and its identity policy "
                                   "allows sts:AssumeRole on itself (T5, setting legacy_self_trust)")
-                else:
+                elif not rb_any:
                     notes.append("a role does not trust itself implicitly; its trust policy must name it (T5)")
+            cite = "T1, T5" if acc_rule == "T5" else ("T1" if trust_side else "E3")
             paths.append((acc_rule, acc_reason,
-                          [_Part(acc_rule, no_rb_plus(f" (the {res_word} must itself allow the caller: "
-                                                        f"{'T1, T5' if acc_rule == 'T5' else 'E3' if not is_assume else 'T1'})"),
+                          [_Part(acc_rule, no_rb_plus(f" (the {res_word} must itself allow the caller: {cite})"),
                                  rb_acc),
                            _Part("E2.5", id_fail, id_ok), _Part("E2.6", bnd_fail, bnd_ok),
                            _Part("E2.7", ses_fail, ses_ok)]))
         else:
-            paths.append(("E2.5", "an identity policy allows {action} and no other layer denies it",
+            paths.append(("E2.5", "an identity policy allows {action} and no other layer denies it"
+                          + (f"; {unnamed_note}" if unnamed_note else ""),
                           [_Part("E2.5", id_fail, id_ok), _Part("E2.6", bnd_fail, bnd_ok),
                            _Part("E2.7", ses_fail, ses_ok)]))
 
@@ -475,7 +513,8 @@ def evaluate(request: Request) -> Decision:
     for i, ev in enumerate(scp_levels):
         layers.append(LayerResult(SCP, ev.outcome(), ev.matched or [], note=_level_name(i, len(scp_levels))))
     layers.append(LayerResult(res_layer_name, res_eval.outcome() if resource_pols else "not-applicable",
-                              res_eval.matched or [], note="" if resource_pols else f"no {res_word}"))
+                              res_eval.matched or [],
+                              note="" if resource_pols else (unnamed_note or f"no {res_word}")))
     for ev in (id_eval, bnd_eval, ses_eval):
         if ev is not None:
             layers.append(LayerResult(ev.layer, ev.outcome(), ev.matched or []))
@@ -491,9 +530,18 @@ def evaluate(request: Request) -> Decision:
                          for pol in resource_pols for st in pol.statements if st.valid):
         warnings.append("the trust policy allows Principal \"*\" (every principal of every account, T11)")
     warnings.extend(dict.fromkeys(notes))
+    if (kind in _TEMPORARY_KINDS and lookup.closed and TOKEN_ISSUE_TIME_KEY in lookup.touched
+            and request.context.get_lower(TOKEN_ISSUE_TIME_KEY, _MISSING) is _MISSING):
+        warnings.append("aws:TokenIssueTime is always present for temporary credentials (K8) but the request does not "
+                        "give it: it was taken as absent, so conditions on it (such as a session revocation Deny) "
+                        "did not match")
     if kind == ROLE_SESSION and MFA_KEY in lookup.touched:
         settings_used["mfa_in_role_session"] = settings.mfa_in_role_session
 
+    if F.truncations != truncations_before:
+        warnings.append(f"too many alternative conditions: a formula was cut at {F.MAX_ALTERNATIVES} alternatives, "
+                        f"so the requirements are approximate (a Deny whose alternatives were cut may be missing "
+                        f"from them); fix more context keys for an exact answer")
     fmt = {"res": res_word, "action": request.action, "kind": kind.replace("_", " "),
            "entity": "role" if kind == ROLE_SESSION else "user"}
     if F.is_true(deny):

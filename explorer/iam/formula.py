@@ -19,10 +19,11 @@ Formula = frozenset  # frozenset[frozenset[Requirement]]
 TRUE: Formula = frozenset({frozenset()})
 FALSE: Formula = frozenset()
 
-# Cap on the number of alternatives a formula keeps. Beyond it the smallest alternatives are kept and the
-# formula is marked truncated (the answer then under-approximates the ways to allow, never over-approximates
-# when used for the allow side).
+# Cap on the number of alternatives a formula keeps. Beyond it the smallest alternatives are kept and
+# `truncations` is incremented: a truncated allow side under-approximates the ways to allow, while a truncated
+# Deny side over-approximates them, so the caller (evaluate) reports every truncation in the decision's warnings.
 MAX_ALTERNATIVES = 64
+truncations = 0  # how many times a formula was cut at MAX_ALTERNATIVES (process-wide counter)
 
 # Set by conditions.negation at import time: Requirement -> Formula (its negation).
 _negate_requirement: Callable[[Requirement], Formula] | None = None
@@ -66,14 +67,16 @@ def _simplify(alts: Iterable[frozenset]) -> Formula:
         return TRUE
     if len(alts) == 1:
         return frozenset(alts)
+    global truncations
     ordered = sorted(alts, key=lambda a: (len(a), sorted(map(str, a))))
     kept: list[frozenset] = []
     for alt in ordered:
         if any(k <= alt for k in kept):
             continue
-        kept.append(alt)
-        if len(kept) >= MAX_ALTERNATIVES:
+        if len(kept) >= MAX_ALTERNATIVES:  # alt is not subsumed: something is really dropped
+            truncations += 1
             break
+        kept.append(alt)
     return frozenset(kept)
 
 

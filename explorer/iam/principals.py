@@ -190,6 +190,49 @@ def match_principal(spec: PrincipalSpec, principal: Principal,
     return best
 
 
+def not_principal_excludes(spec: PrincipalSpec, principal: Principal,
+                           unique_ids: Mapping[str, str] | None = None, notes: list | None = None) -> bool:
+    """Does a `NotPrincipal` element exclude the caller from its Deny (S8)?
+
+    Only when it lists the caller's own identity: the IAM user, the exact assumed-role session, the federated-user
+    session, the service, or (for the root user) the account. Listing the account or the role alone excludes only
+    the account or role principal, not the users and sessions in it. AWS may also check the caller's account (and
+    for a session its role) first, depending on the service: when those are not listed too, the exclusion is
+    reported in `notes` as possibly not holding.
+    """
+    if spec.any:
+        return True
+    kind = principal.kind
+    arn = principal.arn
+    own = False
+    if kind == SERVICE:
+        own = arn.lower() in spec.services
+    elif arn in spec.federated or arn in spec.canonical:
+        own = True
+    elif kind in (IAM_USER, IAM_USER_STS):
+        own = arn in spec.users or any(_match_unique_id(u, principal, unique_ids, None) == DIRECT
+                                       for u in spec.unique_ids)
+    elif kind == ROLE_SESSION:
+        own = arn in spec.sessions
+    elif kind == FEDERATED_USER:
+        own = arn in spec.federated_users
+    elif kind == ROOT:
+        own = bool(principal.account_id) and principal.account_id in spec.accounts
+    if own and notes is not None and kind in (IAM_USER, IAM_USER_STS, ROLE_SESSION, FEDERATED_USER):
+        missing = []
+        if principal.account_id not in spec.accounts:
+            missing.append(f"its account (arn:aws:iam::{principal.account_id}:root)")
+        if kind == ROLE_SESSION:
+            rk = role_key(principal.role_arn or arn)
+            if rk not in spec.roles and not any(_match_unique_id(u, principal, unique_ids, None) == ENTITY
+                                                for u in spec.unique_ids):
+                missing.append(f"its role ({principal.role_arn or rk})")
+        if missing:
+            notes.append(f"NotPrincipal excludes {arn} from a Deny but does not list {' or '.join(missing)}: "
+                         f"depending on the service AWS may check those first and deny (S8)")
+    return own
+
+
 def _match_unique_id(uid: str, principal: Principal, unique_ids: Mapping[str, str] | None,
                      notes: list | None) -> str | None:
     kind = principal.kind

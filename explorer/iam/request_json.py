@@ -334,7 +334,8 @@ def parse_request(data, *, file: str | None = None, policy_cache: dict | None = 
     except RequestError as exc:
         raise c.error("$.settings", exc.bare_message) from None
 
-    is_assume = action.lower().startswith("sts:assumerole")
+    is_assume = action.lower().startswith("sts:assumerole") or action.lower() in ("sts:tagsession",
+                                                                                  "sts:setsourceidentity")
     return Request(
         principal=principal, action=action, resource=resource, context=context,
         resource_account=resource_account,

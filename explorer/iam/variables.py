@@ -16,6 +16,10 @@ CURRENT_VERSION = "2012-10-17"
 LEGACY_VERSION = "2008-10-17"
 
 _VAR = re.compile(r"\$\{([^}]*)\}")
+# Multivalued context keys (lower-case): they cannot be policy variables (M10), so a variable naming one is
+# never substituted (a Resource holding it matches nothing, like an absent key without default).
+MULTIVALUED_KEYS = frozenset({"aws:tagkeys", "aws:principalorgpaths", "aws:resourceorgpaths", "aws:sourceorgpaths",
+                              "aws:calledvia", "aws:principalservicenameslist", "sts:transitivetagkeys"})
 _LITERAL_VARS = {"*": "*", "?": "?", "$": "$"}
 
 
@@ -123,7 +127,8 @@ def resolve(template: Template, lookup: Lookup):
         elif isinstance(p, Lit):
             tokens.append((p.text, True))
         else:
-            value = lookup(p.key_lower)
+            key_lower = p.key_lower
+            value = None if key_lower in MULTIVALUED_KEYS else lookup(key_lower)
             if value is UNKNOWN:
                 if p.default is not None:
                     # unknown whether the key is present: cannot decide between value and default

@@ -222,8 +222,9 @@ def _layer_edges(graph: nx.MultiDiGraph, nodes: set, include_denied: bool) -> li
 
 
 def layered_layout(graph: nx.MultiDiGraph, estate: Estate, nodes: Iterable[Hashable] | None = None, *,
-                   include_denied: bool = False, max_rows: int = MAX_ROWS) -> Layout:
-    """Positions of `nodes` (default: all) in account bands, layered left to right by how they chain."""
+                   include_denied: bool = False, max_rows: int = MAX_ROWS, first_band: str | None = None) -> Layout:
+    """Positions of `nodes` (default: all) in account bands, layered left to right by how they chain.
+    `first_band` (an expanded account, the focused node's account) goes on top."""
     node_list = list(graph.nodes if nodes is None else dict.fromkeys(n for n in nodes if n in graph))
     node_set = set(node_list)
     attrs = graph.nodes
@@ -241,6 +242,9 @@ def layered_layout(graph: nx.MultiDiGraph, estate: Estate, nodes: Iterable[Hasha
     for n in node_list:
         cells[(band_of[n], layers[n])].append(n)
     band_keys = estate.band_order(band_of.values())
+    if first_band in band_keys:
+        band_keys.remove(first_band)
+        band_keys.insert(0, first_band)
     n_layers = (max(layers.values()) + 1) if layers else 1
     band_rows = {b: 1 for b in band_keys}
     for (b, _layer), members in cells.items():
@@ -295,16 +299,17 @@ def grid_layout(groups: dict[str, list[Hashable]], group_titles: dict[str, tuple
     bands: list[Band] = []
     band_of: dict[Hashable, str] = {}
     widest = max((min(per_row, len(m)) for m in groups.values()), default=1)
-    width = LEFT_MARGIN + widest * cell_w
+    width = LEFT_MARGIN + widest * cell_w + cell_w * 0.44
     y = 0.0
     for i, (g, members) in enumerate(groups.items()):
         rows = max(1, math.ceil(len(members) / per_row))
         h = BAND_PAD_TOP + rows * cell_h
         title, sub = (group_titles or {}).get(g, (g, ""))
         bands.append(Band(g, title, sub, 0.0, y, width, y + h, i, len(members)))
+        stagger = (i % 3) * cell_w * 0.22  # no straight line from one group to the next runs through a third
         for j, n in enumerate(members):
             r, c = divmod(j, per_row)
-            pos[n] = (LEFT_MARGIN + c * cell_w + 30.0, y + BAND_PAD_TOP + (r + 0.45) * cell_h)
+            pos[n] = (LEFT_MARGIN + c * cell_w + 30.0 + stagger, y + BAND_PAD_TOP + (r + 0.45) * cell_h)
             band_of[n] = g
         y += h + BAND_GAP
     return Layout(pos, bands, {n: 0 for n in pos}, band_of, width, max(y - BAND_GAP, 1.0))

@@ -32,7 +32,7 @@ def render_image(scene: SC.Scene, width: int = 1920, *, theme: str = "light", dp
     import pyqtgraph as pg
     from PySide6 import QtCore, QtGui
 
-    from explorer.render.qt_canvas import SceneItems, make_pen, symbol_path  # noqa: F401
+    from explorer.render.qt_canvas import SceneItems
 
     th = ST.theme(theme)
     fr = SC.frame_for(scene, width)
@@ -56,7 +56,6 @@ def render_image(scene: SC.Scene, width: int = 1920, *, theme: str = "light", dp
     items = SceneItems(scene, theme, pixel_scale=symbol_scale, antialias=True, lod=True)
     items.add_to(vb)
     vb.setRange(QtCore.QRectF(0, 0, scene.width, scene.height), padding=0.0, update=True)
-    vb.updateMatrix() if hasattr(vb, "updateMatrix") else None
     view.scene().setSceneRect(QtCore.QRectF(0, 0, gw, gh))
 
     p = QtGui.QPainter(img)
@@ -117,6 +116,6 @@ def _paint_frame(p, scene: SC.Scene, fr: SC.Frame, th: dict) -> None:
 
 def write_png(scene: SC.Scene, path, width: int = 1920, *, theme: str = "light") -> None:
     img = render_image(scene, width, theme=theme)
-    if not img.save(str(path), "PNG", 80):
+    if not img.save(str(path), "PNG", 85):  # light compression: big pictures save in about a second
         from explorer.errors import InputError
         raise InputError(f"cannot write the PNG file {path}")

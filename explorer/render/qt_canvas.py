@@ -1,8 +1,10 @@
 """pyqtgraph items that draw a Scene, shared by the window's canvas and the PNG export.
 
 Few items, whatever the size of the estate:
-  BandsItem      one item painting every account band and its (sticky) title
-  PlotCurveItem  one per edge style (connect="pairs"), plus one for the highlighted path
+  BandsItem      one item painting every account band; BandTitlesItem their (sticky) titles above the edges
+  EdgesItem      every edge style (one layer of segments each): drawn directly when few segments are visible,
+                 else from an image of the edges rendered on a pool thread (pan and zoom never wait)
+  EdgeCurveItem  a PlotCurveItem (connect="pairs") for the highlighted chain
   ScatterPlotItem one for all nodes (pixel-sized symbols from style.py polygons), one for the selection rings
   LabelsItem     one item painting only the labels and badges inside the visible rectangle, and nothing when
                  zoomed out so far that they could not be read
@@ -19,8 +21,9 @@ from explorer.render import style as ST
 
 LOD_SEGMENTS = 6000  # more visible segments than this: draw 1-pixel solid lines (dashes would not show anyway)
 AA_SEGMENTS = 3000  # antialias edges only below this many visible segments
+EXPORT_AA_SEGMENTS = 40000  # the same for exports
 LABEL_MAX = 2500  # more visible labels than this: too dense to read, draw none
-MIN_ROW_PX = 15.0  # a row must be this tall on screen before node labels are drawn
+MIN_ROW_PX = 10.0  # a row must be this tall on screen before node labels are drawn
 
 _SYMBOL_CACHE: dict[str, object] = {}
 
@@ -128,6 +131,7 @@ class EdgeCurveItem(pg.PlotCurveItem):
         self.drawn = n
 
 
+DIRECT_DASHES = 12000  # and fewer dashes than this
 DIRECT_SEGMENTS = 2500  # fewer visible segments than this: draw them at once; more: from the raster cache
 RASTER_DELAY_MS = 30
 
@@ -142,6 +146,12 @@ class EdgeLayer:
         self.lod_pen = QtGui.QPen(pen)
         self.lod_pen.setStyle(QtCore.Qt.PenStyle.SolidLine)
         self.lod_pen.setWidthF(min(pen.widthF(), 1.0))
+        self.solid_pen = QtGui.QPen(pen)
+        self.solid_pen.setStyle(QtCore.Qt.PenStyle.SolidLine)
+        self.solid_pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+        pattern = pen.dashPattern() if pen.style() != QtCore.Qt.PenStyle.SolidLine else []
+        w = max(pen.widthF(), 1.0)
+        self.dash = (pattern[0] * w, pattern[1] * w) if len(pattern) >= 2 else None
         self.visible = True
 
     def isVisible(self) -> bool:
@@ -157,11 +167,48 @@ def _visible(seg: np.ndarray, l: float, t: float, r: float, b: float) -> np.ndar
              | (np.maximum(seg[:, 1], seg[:, 3]) < t) | (np.minimum(seg[:, 1], seg[:, 3]) > b))
 
 
+def dash_segments(seg: np.ndarray, on: float, off: float, max_dashes: int) -> np.ndarray | None:
+    """Split segments (device pixels) into dashes `on` long with `off` gaps (vectorised); None when there would
+    be more than max_dashes (the caller draws solid lines instead)."""
+    period = on + off
+    dx, dy = seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]
+    length = np.hypot(dx, dy)
+    k = np.ceil(length / period).astype(np.int64)
+    total = int(k.sum())
+    if total > max_dashes:
+        return None
+    if total == 0:
+        return np.zeros((0, 4))
+    idx = np.repeat(np.arange(len(seg)), k)
+    first = np.cumsum(k) - k
+    j = np.arange(total) - np.repeat(first, k)
+    ln = length[idx]
+    t0 = j * period / ln
+    t1 = np.minimum((j * period + on) / ln, 1.0)
+    x0, y0, ddx, ddy = seg[idx, 0], seg[idx, 1], dx[idx], dy[idx]
+    return np.stack([x0 + t0 * ddx, y0 + t0 * ddy, x0 + t1 * ddx, y0 + t1 * ddy], axis=1)
+
+
+def _to_device(seg: np.ndarray, tr: QtGui.QTransform) -> np.ndarray:
+    m11, m12, m21, m22, dx, dy = tr.m11(), tr.m12(), tr.m21(), tr.m22(), tr.dx(), tr.dy()
+    out = np.empty_like(seg)
+    out[:, 0] = m11 * seg[:, 0] + m21 * seg[:, 1] + dx
+    out[:, 1] = m12 * seg[:, 0] + m22 * seg[:, 1] + dy
+    out[:, 2] = m11 * seg[:, 2] + m21 * seg[:, 3] + dx
+    out[:, 3] = m12 * seg[:, 2] + m22 * seg[:, 3] + dy
+    return out
+
+
+MAX_DASHES = 300_000
+
+
 def draw_layers(p: QtGui.QPainter, layers: list, view: QtCore.QRectF | None, *, lod: bool, antialias: bool,
-                lines=None, always_antialias: bool = False) -> int:
-    """Draw the visible, clipped segments of the layers with the painter's current transform; many visible
-    segments (level of detail) are drawn as thin solid lines. Returns the number of segments drawn."""
+                lines=None, always_antialias: bool = False, max_dashes: int = MAX_DASHES) -> int:
+    """Draw the visible, clipped segments of the layers. Dashes are cut with numpy in device pixels and drawn as
+    solid lines (Qt's own dash stroking is far slower); many visible segments (level of detail) are drawn as
+    thin solid lines. Returns the number of segments drawn."""
     lines = lines if lines is not None else pg.Qt.internals.PrimitiveArray(QtCore.QLineF, 4)
+    tr = p.transform()
     parts = []
     for layer in layers:
         seg = layer.segments
@@ -173,17 +220,32 @@ def draw_layers(p: QtGui.QPainter, layers: list, view: QtCore.QRectF | None, *, 
             t, b = min(view.top(), view.bottom()) - pad_y, max(view.top(), view.bottom()) + pad_y
             seg = clip_segments(seg[_visible(seg, l, t, r, b)], l, t, r, b)
         if len(seg):
-            parts.append((layer, seg))
+            parts.append((layer, _to_device(seg, tr)))
     total = sum(len(seg) for _l, seg in parts)
     many = lod and total > LOD_SEGMENTS
+    p.save()
+    p.resetTransform()
     p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing,
-                    antialias and (always_antialias or not (lod and total > AA_SEGMENTS)))
+                    antialias and not (lod and total > (EXPORT_AA_SEGMENTS if always_antialias else AA_SEGMENTS)))
+    drawn = 0
     for layer, seg in parts:
-        p.setPen(layer.lod_pen if many else layer.full_pen)
+        pen = layer.lod_pen if many else layer.full_pen
+        if layer.dash and not many:
+            on, off = layer.dash
+            dashed = dash_segments(seg, on, off, max_dashes)
+            if dashed is None:
+                pen = layer.lod_pen
+            else:
+                seg, pen = dashed, layer.solid_pen
+        if not len(seg):
+            continue
+        p.setPen(pen)
         lines.resize(len(seg))
         lines.ndarray()[:] = seg
         p.drawLines(*lines.drawargs())
-    return total
+        drawn += len(seg)
+    p.restore()
+    return drawn
 
 
 class _RasterSignals(QtCore.QObject):
@@ -258,10 +320,34 @@ class EdgesItem(pg.GraphicsObject):
         t, b = min(view.top(), view.bottom()), max(view.top(), view.bottom())
         return sum(int(_visible(la.segments, l, t, r, b).sum()) for la in self.layers if la.visible)
 
+    def cheap(self, view, tr) -> bool:
+        """Few enough visible segments and dashes to draw them within a frame."""
+        if view is None:
+            return False
+        l, r = view.left(), view.right()
+        t, b = min(view.top(), view.bottom()), max(view.top(), view.bottom())
+        scale = max(abs(tr.m11()), abs(tr.m22()), 1e-9)
+        diag = (view.width() ** 2 + view.height() ** 2) ** 0.5
+        n = 0
+        dashes = 0.0
+        for la in self.layers:
+            if not la.visible or not len(la.segments):
+                continue
+            mask = _visible(la.segments, l, t, r, b)
+            k = int(mask.sum())
+            n += k
+            if la.dash and k:
+                s = la.segments[mask]
+                ln = np.minimum(np.hypot(s[:, 2] - s[:, 0], s[:, 3] - s[:, 1]), diag)
+                dashes += float(ln.sum()) * scale / (la.dash[0] + la.dash[1])
+            if n > DIRECT_SEGMENTS or dashes > DIRECT_DASHES:
+                return False
+        return True
+
     def paint(self, p, opt, widget):
         view = self.viewRect()
         self.drawn = 0
-        if not self.lod or widget is None or self.visible_count(view) <= DIRECT_SEGMENTS:
+        if not self.lod or widget is None or self.cheap(view, p.transform()):
             self.drawn = draw_layers(p, self.layers, view, lod=self.lod, antialias=self.antialias,
                                      lines=self._lines, always_antialias=widget is None)
             return
@@ -313,7 +399,7 @@ class EdgesItem(pg.GraphicsObject):
 
 
 class BandsItem(pg.GraphicsObject):
-    """Every account band, and its title pinned to the left edge of the view while the band is visible."""
+    """Every account band's rectangle (titles: BandTitlesItem, above the edges)."""
 
     def __init__(self, bands: list[L.Band], theme: dict, pixel_scale: float = 1.0, overview: bool = False):
         super().__init__()
@@ -342,7 +428,20 @@ class BandsItem(pg.GraphicsObject):
         for b in self.bands:
             p.setBrush(fills[b.index % 2])
             p.drawRect(QtCore.QRectF(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0))
-        # titles in device pixels
+
+
+class BandTitlesItem(BandsItem):
+    """The band titles, above the edges, pinned to the left edge of the view while the band is visible."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setZValue(15)
+
+    def paint(self, p, opt, widget):
+        th = self.theme
+        plates = [QtGui.QColor(th["band_a"]), QtGui.QColor(th["band_b"])]
+        for c in plates:
+            c.setAlpha(215)
         tr = p.transform()
         view = self.viewRect()
         p.resetTransform()
@@ -366,6 +465,12 @@ class BandsItem(pg.GraphicsObject):
             x = p0.x() + 10 * s
             f_title.setPixelSize(max(5, int(round(title_px))))
             p.setFont(f_title)
+            fm = QtGui.QFontMetricsF(f_title)
+            plate = QtCore.QRectF(x - 3 * s, p0.y() + title_px * 1.3 - fm.ascent() - 1,
+                                  fm.horizontalAdvance(b.title) + 6 * s, fm.height() + 2)
+            p.setPen(QtCore.Qt.PenStyle.NoPen)
+            p.setBrush(plates[b.index % 2])
+            p.drawRoundedRect(plate, 3, 3)  # the title stays readable over edges
             p.setPen(QtGui.QColor(th["band_title"]))
             p.drawText(QtCore.QPointF(x, p0.y() + title_px * 1.3), b.title)
             if b.subtitle and pad_px > 38 * s:
@@ -415,13 +520,16 @@ class LabelsItem(pg.GraphicsObject):
         if len(idx) > LABEL_MAX:
             return
         s = self.pixel_scale
+        font_px = min((13 if overview else 11) * s, row_px * 0.6)  # smaller text in tight rows
+        if font_px < 6:  # too small to read (large exports): no labels
+            return
         font = QtGui.QFont()
-        font.setPixelSize(max(5, int(round((13 if overview else 11) * s))))
+        font.setPixelSize(int(round(font_px)))
         fm = QtGui.QFontMetricsF(font)
         p.resetTransform()
         p.setFont(font)
         p.setPen(QtGui.QColor(self.theme["text"]))
-        col_px = (L.COL_W if not overview else 300.0) * px_per_unit
+        col_px = (L.COL_W if not overview else 400.0) * px_per_unit
         max_w = max(20.0, col_px - 26 * s)
         elide = QtCore.Qt.TextElideMode.ElideMiddle
         for i in idx:
@@ -434,7 +542,7 @@ class LabelsItem(pg.GraphicsObject):
             p.drawText(QtCore.QPointF(pt.x() + (ks.size / 2 + 3) * s, pt.y() - 2.5 * s), text)
         self.drawn_labels = len(idx)
         # badges of conditional edges (and counts in the overview)
-        if len(self._bx) and row_px >= 14 * s:
+        if len(self._bx) and row_px >= (14 if not overview else 90) * s:
             bmask = ((self._bx >= view.left()) & (self._bx <= view.right()) & (self._by >= view.top())
                      & (self._by <= view.bottom()))
             bidx = np.nonzero(bmask)[0]
@@ -471,6 +579,7 @@ class SceneItems:
         self.pixel_scale = pixel_scale
         aa = True if antialias is None else antialias
         self.bands = BandsItem(scene.bands, th, pixel_scale, scene.view.mode == SC.OVERVIEW)
+        self.titles = BandTitlesItem(scene.bands, th, pixel_scale, scene.view.mode == SC.OVERVIEW)
         self.edges = EdgesItem(lod=lod, antialias=aa)
         self.curves: dict[str, EdgeLayer] = {}
         for key in ST.EDGE_STYLE_ORDER:
@@ -511,7 +620,7 @@ class SceneItems:
         self.nodes.setData(x=sc.xs, y=sc.ys, symbol=s_list, size=z_list, brush=b_list, pen=border)
 
     def items(self) -> list:
-        return [self.bands, self.edges, self.highlight_curve, self.rings, self.nodes, self.labels]
+        return [self.bands, self.edges, self.highlight_curve, self.rings, self.nodes, self.labels, self.titles]
 
     def add_to(self, viewbox: pg.ViewBox) -> None:
         for it in self.items():
@@ -525,6 +634,7 @@ class SceneItems:
         self.theme_name = theme_name
         th = ST.theme(theme_name)
         self.bands.set_theme(th)
+        self.titles.set_theme(th)
         self.labels.set_theme(th)
         self._set_nodes(th)
         self.set_highlight(self.scene.highlight)

@@ -246,7 +246,9 @@ def layout_for(graph: nx.MultiDiGraph, estate: L.Estate, view: View, *, show_den
         lay = _overview_layout(graph, estate)
     else:
         nodes = view_nodes(graph, estate, view, show_denied=show_denied)
-        lay = L.layered_layout(graph, estate, nodes)
+        first = view.account if view.mode == ACCOUNT else (
+            estate.band_of(graph.nodes[view.focus]) if view.mode == FOCUS and view.focus in graph else None)
+        lay = L.layered_layout(graph, estate, nodes, first_band=first)
     if cache is not None:
         cache.put(key, lay)
     return lay
@@ -286,7 +288,7 @@ def _segments(coords: list[tuple[float, float, float, float]], bends: bool = Tru
     # bent edges go through a control point offset perpendicular to the chord
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2
     off = np.where(np.abs(dx) < 1.0, 60.0 + 0.15 * np.abs(dy),
-                   np.where(level_long, -L.ROW_H * 0.55, 40.0 + 0.1 * length))
+                   np.where(level_long, L.ROW_H * 0.45, 40.0 + 0.1 * length))  # down: labels sit above
     nx_, ny_ = -dy / length, dx / length
     cx = np.where(bend, mx + nx_ * off, mx)
     cy = np.where(bend, my + ny_ * off, my)
@@ -402,7 +404,9 @@ def _build_overview(graph, estate, view, lay, show_denied, highlight, caption) -
     for k in ids:
         title, sub = estate.band_title(k)
         info[k] = {"title": title, "subtitle": sub, "count": band_nodes.get(k, 0)}
-        labels.append(f"{title} · {band_nodes.get(k, 0)}")
+        info_acct = estate.accounts.get(k)
+        short = info_acct.name if info_acct is not None and info_acct.name else title
+        labels.append(f"{short} · {band_nodes.get(k, 0)}")
     xs = np.fromiter((lay.pos[n][0] for n in ids), float, len(ids))
     ys = np.fromiter((lay.pos[n][1] for n in ids), float, len(ids))
     groups: dict[str, list] = defaultdict(list)
@@ -455,16 +459,6 @@ def path_highlight(paths: Iterable) -> Highlight:
     return Highlight(frozenset(nodes), frozenset(edges))
 
 
-def path_nodes(paths: Iterable) -> tuple:
-    hl = path_highlight(paths)
-    seen = []
-    for p in paths:
-        hops = getattr(p, "hops", None)
-        seq = ([hops[0].source] + [h.target for h in hops]) if hops else list(p) if hops is None else []
-        seen.extend(seq)
-    return tuple(dict.fromkeys(seen)) or tuple(hl.nodes)
-
-
 # ---- the export frame: caption on top, graph, legend below (shared by png.py and svg.py) ---------------------
 
 CAPTION_LINE_H = 26.0
@@ -489,7 +483,7 @@ class Frame:
     legend_edges: list[tuple[float, float, object]]  # (x, y, EdgeStyle)
 
 
-def frame_for(scene: Scene, width: float = 1920.0, *, max_aspect: float = 3.0) -> Frame:
+def frame_for(scene: Scene, width: float = 1920.0, *, max_aspect: float = 1.6) -> Frame:
     """Where the caption, the graph and the legend go in an exported picture `width` pixels wide. A very tall
     graph is scaled down to keep the picture at most `max_aspect` times taller than wide."""
     kinds, edges = ST.legend_entries(show_denied=scene.show_denied, kinds=scene.kinds_present(),
@@ -541,3 +535,31 @@ def scene_for_graph(tg, view: View = View(), *, highlight: Highlight | None = No
     caption = default_caption(est, view, tg.graph, getattr(tg, "context", None))
     return build_scene(tg.graph, est, view, show_denied=show_denied, highlight=highlight, cache=cache,
                        generation=generation, caption=caption)
+
+
+def preview_scene(snapshot) -> Scene:
+    """The account overview of a snapshot before its trust graph exists: accounts grouped by OU with their
+    principal counts, no edges yet (drawn while the graph is being built)."""
+    est = L.Estate.from_snapshot(snapshot)
+    groups: dict[str, list] = defaultdict(list)
+    for k in est.band_order(est.accounts):
+        groups[est.group_of(k)].append(k)
+    titles = {g: (g if g != "root" else "Organization root", "") for g in groups}
+    lay = L.grid_layout(dict(groups), titles)
+    ids = list(lay.pos)
+    info, labels = {}, []
+    for k in ids:
+        acct = snapshot.accounts[k]
+        count = len(acct.users) + len(acct.roles)
+        title, sub = est.band_title(k)
+        info[k] = {"title": title, "subtitle": sub, "count": count}
+        labels.append(f"{est.accounts[k].name or k} · {count}")
+    xs = np.fromiter((lay.pos[n][0] for n in ids), float, len(ids))
+    ys = np.fromiter((lay.pos[n][1] for n in ids), float, len(ids))
+    empty = {key: [] for key in ST.EDGE_STYLE_ORDER}
+    zeros = {key: np.zeros((0, 4)) for key in ST.EDGE_STYLE_ORDER}
+    sc = Scene(View(OVERVIEW), None, est, ids, [ST.OVERVIEW_ACCOUNT.kind] * len(ids), labels, xs, ys,
+               {n: i for i, n in enumerate(ids)}, lay.bands, empty, zeros, dict(zeros), [], lay.width, lay.height,
+               overview_info=info)
+    sc.caption = [est.name, "account overview · building the trust graph…"]
+    return sc

@@ -81,6 +81,24 @@ class GraphCanvas(pg.GraphicsView):
         self.viewbox.setRange(QtCore.QRectF(pos[0] - w / 2, pos[1] - h / 2, w, h), padding=0)
         return True
 
+    def show_nodes(self, nodes) -> bool:
+        """Make sure the nodes are in view: pan/zoom to their bounding box when one of them is outside."""
+        sc = self.scene_data
+        pts = [sc.position(n) for n in nodes] if sc else []
+        pts = [p for p in pts if p is not None]
+        if not pts:
+            return False
+        view = self.viewbox.viewRect()
+        if all(view.contains(QtCore.QPointF(*p)) for p in pts):
+            return True
+        from explorer.render.layout import COL_W, ROW_H
+        xs = [p[0] for p in pts]
+        ys = [p[1] for p in pts]
+        rect = QtCore.QRectF(min(xs) - COL_W * 0.3, min(ys) - ROW_H * 3, max(xs) - min(xs) + COL_W * 1.3,
+                             max(ys) - min(ys) + ROW_H * 6)
+        self.viewbox.setRange(rect, padding=0.05)
+        return True
+
     def zoom(self, factor: float) -> None:
         self.viewbox.scaleBy((factor, factor))
 
@@ -144,14 +162,7 @@ class GraphCanvas(pg.GraphicsView):
             return
         if ev.button() != QtCore.Qt.MouseButton.LeftButton:
             return
-        if ev.double():
-            if hit and hit[0] == "node":
-                if self.scene_data.view.mode == SC.OVERVIEW:
-                    self.bandDoubleClicked.emit(str(hit[1]))
-                else:
-                    self.nodeDoubleClicked.emit(hit[1])
-            elif hit and hit[0] == "band":
-                self.bandDoubleClicked.emit(str(hit[1]))
+        if ev.double():  # handled by mouseDoubleClickEvent (reliable with every Qt event order)
             ev.accept()
             return
         if hit is None or hit[0] == "band":
@@ -161,6 +172,22 @@ class GraphCanvas(pg.GraphicsView):
         else:
             self.edgeClicked.emit(*hit[1])
         ev.accept()
+
+    def mouseDoubleClickEvent(self, ev) -> None:
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton and self.scene_data is not None:
+            hit = self.hit(self.mapToScene(ev.position().toPoint()))
+            if hit and hit[0] == "node":
+                if self.scene_data.view.mode == SC.OVERVIEW:
+                    self.bandDoubleClicked.emit(str(hit[1]))
+                else:
+                    self.nodeDoubleClicked.emit(hit[1])
+                ev.accept()
+                return
+            if hit and hit[0] == "band":
+                self.bandDoubleClicked.emit(str(hit[1]))
+                ev.accept()
+                return
+        super().mouseDoubleClickEvent(ev)
 
     def _on_move(self, scene_pos) -> None:
         hit = self.hit(scene_pos)

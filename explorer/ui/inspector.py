@@ -110,18 +110,24 @@ class Inspector(QtWidgets.QWidget):
 
         # principal: facts + policies
         self.facts = QtWidgets.QTreeWidget()
-        self.facts.setHeaderLabels(["", ""])
+        self.facts.setHeaderHidden(True)
+        self.facts.setColumnCount(2)
         self.facts.setColumnWidth(0, 170)
+        self.facts.setWordWrap(True)
         self.trust_json = JsonView()
         self.perm_json = JsonView()
         # edge / hops: decision tree
         self.decisions = QtWidgets.QTreeWidget()
         self.decisions.setHeaderLabels(["layer / statement", "outcome / source"])
-        self.decisions.setColumnWidth(0, 260)
+        self.decisions.setColumnWidth(0, 250)
+        self.decisions.setWordWrap(True)
         # path: hops
         self.hops = QtWidgets.QTreeWidget()
         self.hops.setHeaderLabels(["hop", "action", "max session", "requires"])
-        self.hops.setColumnWidth(0, 260)
+        self.hops.setColumnWidth(0, 250)
+        self.hops.setColumnWidth(1, 150)
+        self.hops.setColumnWidth(2, 80)
+        self.hops.setWordWrap(True)
         self.session_note = QtWidgets.QLabel("")
         self.session_note.setWordWrap(True)
         hops_box = QtWidgets.QWidget()
@@ -357,7 +363,7 @@ class Inspector(QtWidgets.QWidget):
             whole = QtWidgets.QTreeWidgetItem(top, ["combined decision (all layers)", ""])
             decision_items(whole, d.get(S.DECISION))
         self.summary.setText("<br>".join(lines))
-        self.decisions.expandAll()
+        self.decisions.expandToDepth(1)
         _tooltips(self.decisions)
         self._show_tabs(["decision"])
 
@@ -385,14 +391,19 @@ class Inspector(QtWidgets.QWidget):
                 requirements_text(h.requires)])
             item.setToolTip(0, f"{h.source} → {h.target}")
             reason = getattr(h.session, "reason", "")
+            lines = []
             if reason:
-                QtWidgets.QTreeWidgetItem(item, ["session", reason])
+                lines.append(f"session: {reason}")
             if h.chained:
-                QtWidgets.QTreeWidgetItem(item, ["role chaining", "this hop is made with role-session credentials:"
-                                                                  " AWS caps the session at one hour"])
+                lines.append("role chaining: this hop is made with role-session credentials, so AWS caps the "
+                             "session at one hour whatever the role's MaxSessionDuration")
             if not h.max_session_known:
-                QtWidgets.QTreeWidgetItem(item, ["note", "MaxSessionDuration not in the snapshot: 3600 s assumed"])
-            dec = QtWidgets.QTreeWidgetItem(item, ["evaluation", str(h.edge.get(S.REASON, ""))])
+                lines.append("note: MaxSessionDuration is not in the snapshot (roles.json missing): 3600 s assumed")
+            for text in lines:
+                child = QtWidgets.QTreeWidgetItem(item, [text])
+                child.setFirstColumnSpanned(True)
+            dec = QtWidgets.QTreeWidgetItem(item, [f"evaluation: {h.edge.get(S.REASON, '')}"])
+            dec.setFirstColumnSpanned(True)
             decision_items(dec, h.edge.get(S.DECISION))
         self.hops.expandToDepth(0)
         _tooltips(self.hops)

@@ -1,7 +1,7 @@
 """The load report: warnings, skipped items and collector gaps of the snapshot, one row each, never hidden."""
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 
 class LoadReportWidget(QtWidgets.QWidget):

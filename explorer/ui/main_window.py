@@ -65,7 +65,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.report_dock = self._dock("Load report", self.load_report, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.splitDockWidget(self.inspector_dock, self.paths_dock, QtCore.Qt.Orientation.Vertical)
         self.resizeDocks([self.inspector_dock, self.paths_dock], [600, 260], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.inspector_dock], [470], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock], [500], QtCore.Qt.Orientation.Horizontal)
         self.resizeDocks([self.whatif_dock], [250], QtCore.Qt.Orientation.Horizontal)
         self.report_dock.hide()
 
@@ -302,8 +302,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---- view ----
     def _on_scene(self, scene: SC.Scene) -> None:
-        same_view = self.canvas.scene_data is not None and self.canvas.scene_data.view == scene.view
+        old = self.canvas.scene_data
+        same_view = old is not None and old.graph is not None and old.view == scene.view
         self.canvas.set_scene(scene, keep_view=same_view)
+        if scene.graph is None:  # the accounts of a large snapshot, while its trust graph is being built
+            self.view_label.setText(f" · {len(scene.ids)} accounts; building the trust graph…")
+            return
         self.canvas.set_highlight(self.model.highlight())
         self.view_label.setText(f" · {scene.view.describe(self.model.tg.graph, SC.estate_of(self.model.tg))}: "
                                 f"{scene.node_count} nodes, {scene.edge_count} edges drawn")
@@ -378,6 +382,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_selection(self) -> None:
         self.canvas.set_highlight(self.model.highlight())
+        sel = self.model.selection
+        if sel is not None and sel.kind == PATH:
+            self.canvas.show_nodes(sel.value.nodes)
         self.act_back.setEnabled(self.model.can_go_back())
         self.act_forward.setEnabled(self.model.can_go_forward())
 
@@ -502,6 +509,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.legend.set_theme(name)
         for view in (self.inspector.trust_json, self.inspector.perm_json):
             view.highlighter.set_theme(name)
+
+    def closeEvent(self, ev) -> None:
+        self.model.cancel_all()  # background jobs stop at their next progress report
+        super().closeEvent(ev)
 
     def about(self) -> None:
         QtWidgets.QMessageBox.about(self, "IAM Trust Explorer",

@@ -64,12 +64,20 @@ class ExplorerModel(QtCore.QObject):
         self._scene_pending = False
 
     # ---- jobs ----
-    def _run(self, slot: str, fn, *args, done=None, busy: str = "", failed=None, **kwargs) -> W.Job:
+    def _run(self, slot: str, fn, *args, done=None, busy: str = "", failed=None, partial=None, partial_arg=None,
+             **kwargs) -> W.Job:
         old = self._jobs.pop(slot, None)
         if old is not None:
             old.cancel()
         job = W.Job(fn, *args, name=slot, **kwargs)
         self._jobs[slot] = job
+        if partial is not None:
+            job.kwargs[partial_arg] = lambda result, job=job: job._emit(job.signals.partial, result)
+
+            def on_partial(result, job=job):
+                if self._jobs.get(slot) is job:
+                    partial(result)
+            job.signals.partial.connect(on_partial)
 
         def on_done(result, job=job):
             if self._jobs.get(slot) is job and done is not None:
@@ -108,6 +116,10 @@ class ExplorerModel(QtCore.QObject):
             job.cancel()
         self.busyChanged.emit(self.busy_text())
 
+    def cancel_all(self) -> None:
+        for slot in list(self._jobs):
+            self.cancel(slot)
+
     def wait(self, timeout_ms: int = 60000) -> bool:
         """Block until no job runs (tests, the exporter)."""
         timer = QtCore.QElapsedTimer()
@@ -121,7 +133,13 @@ class ExplorerModel(QtCore.QObject):
     # ---- loading ----
     def open(self, path) -> None:
         self._run("load", W.load_job, str(path), done=self._loaded, busy=f"loading {path}",
-                  failed=self.loadFailed.emit)
+                  failed=self.loadFailed.emit, partial=self._preview, partial_arg="loaded")
+
+    def _preview(self, snapshot) -> None:
+        """A large snapshot is loaded and its graph is being built: show its accounts meanwhile."""
+        principals = sum(len(a.users) + len(a.roles) for a in snapshot.accounts.values())
+        if principals > SC.LARGE_ESTATE:
+            self.sceneChanged.emit(SC.preview_scene(snapshot))
 
     def set_loaded(self, snapshot, tg) -> None:
         """Show an already loaded snapshot and graph (tests, benchmarks, the command line)."""
@@ -267,6 +285,15 @@ class ExplorerModel(QtCore.QObject):
         self.paths_searching = False
         self.paths = list(paths)
         self.pathsChanged.emit()
+        sel = self.selection
+        if sel is not None and sel.kind == PATH and sel.value.tg is not self.tg:
+            # the chains were re-derived (what-if): keep the same chain selected, now from the new graph
+            same = next((p for p in self.paths if list(p.nodes) == list(sel.value.nodes)), None)
+            self.selection = Selection(PATH, same) if same is not None else None
+            if 0 <= self.history_pos < len(self.history) and self.history[self.history_pos] is sel:
+                if same is not None:
+                    self.history[self.history_pos] = self.selection
+            self.selectionChanged.emit()
 
     def clear_paths(self) -> None:
         self.cancel("paths")

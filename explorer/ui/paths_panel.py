@@ -59,8 +59,8 @@ class PathsPanel(QtWidgets.QWidget):
     def refresh(self) -> None:
         m = self.model
         self.source_label.setText(m.label(m.path_source) if m.path_source else
-                                  "(right-click a node: “Paths from here”, or use path mode)")
-        self.target_label.setText(m.label(m.path_target) if m.path_target else "(right-click a node: “Paths to here”)")
+                                  "(right-click a node: “Chains from here”, or use path mode)")
+        self.target_label.setText(m.label(m.path_target) if m.path_target else "(right-click a node: “Chains to here”)")
         self.tree.blockSignals(True)
         self.tree.clear()
         for path in m.paths:

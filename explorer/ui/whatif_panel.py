@@ -3,7 +3,7 @@ and re-evaluate the edges off the GUI thread (TrustGraph.with_context through th
 unknown: edges depending on them stay conditional."""
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from explorer.errors import InputError
 from explorer.iam.context import Context
@@ -57,6 +57,7 @@ class WhatIfPanel(QtWidgets.QWidget):
         for edit in (self.source_ip, self.external_id, self.org_id, self.tags, self.time):
             edit.returnPressed.connect(self.apply)
         model.graphChanged.connect(self._graph_changed)
+        model.snapshotLoaded.connect(self.clear_fields)
 
     def values(self) -> dict:
         """The fixed keys, as {key: value or [values]} (raises InputError for a malformed line)."""
@@ -95,14 +96,18 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.status.setText("Re-evaluating the edges…")
         self.model.set_context(ctx)
 
-    def reset(self) -> None:
-        for w in (self.mfa,):
-            w.blockSignals(True)
-            w.setCurrentIndex(0)
-            w.blockSignals(False)
+    def clear_fields(self) -> None:
+        """Every key back to unknown, without re-evaluating (a new snapshot opens under the open context)."""
+        self.mfa.blockSignals(True)
+        self.mfa.setCurrentIndex(0)
+        self.mfa.blockSignals(False)
         for edit in (self.source_ip, self.external_id, self.org_id, self.tags, self.time):
             edit.clear()
         self.extra.clear()
+        self.status.setText("All keys unknown: conditional edges show what they need.")
+
+    def reset(self) -> None:
+        self.clear_fields()
         self.apply()
 
     def _graph_changed(self) -> None:

@@ -8,9 +8,13 @@ logic lives in the UI.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 
 from PySide6 import QtCore
+
+
+PROGRESS_INTERVAL = 0.05
 
 
 class Cancelled(Exception):
@@ -19,6 +23,7 @@ class Cancelled(Exception):
 
 class JobSignals(QtCore.QObject):
     progress = QtCore.Signal(int, int, str)
+    partial = QtCore.Signal(object)  # an intermediate result (the loaded snapshot before its graph)
     done = QtCore.Signal(object)
     failed = QtCore.Signal(str)
     finished = QtCore.Signal()
@@ -33,6 +38,7 @@ class Job(QtCore.QRunnable):
         self.name = name or getattr(fn, "__name__", "job")
         self.signals = JobSignals()
         self._cancel = threading.Event()
+        self._last_emit = 0.0
         self.setAutoDelete(False)
 
     def cancel(self) -> None:
@@ -45,13 +51,23 @@ class Job(QtCore.QRunnable):
     def _progress(self, done, total, message=""):
         if self._cancel.is_set():
             raise Cancelled()
-        self.signals.progress.emit(int(done), int(total or 0), str(message or ""))
+        now = time.monotonic()
+        if now - self._last_emit < PROGRESS_INTERVAL and done < (total or 0):
+            return  # at most ~20 updates a second cross to the GUI thread
+        self._last_emit = now
+        self._emit(self.signals.progress, int(done), int(total or 0), str(message or ""))
+
+    def _emit(self, signal, *args) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the receiver is gone (the window closed while the job ran)
+            pass
 
     def run(self) -> None:
         try:
             result = self.fn(*self.args, progress=self._progress, cancel=self._cancel.is_set, **self.kwargs)
             if not self._cancel.is_set():
-                self.signals.done.emit(result)
+                self._emit(self.signals.done, result)
         except Cancelled:
             pass
         except Exception as exc:  # every failure is reported in the window, never a crash
@@ -59,9 +75,9 @@ class Job(QtCore.QRunnable):
             if not self._cancel.is_set():
                 msg = str(exc) if isinstance(exc, InputError) else (
                     f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=6)}")
-                self.signals.failed.emit(msg)
+                self._emit(self.signals.failed, msg)
         finally:
-            self.signals.finished.emit()
+            self._emit(self.signals.finished)
 
 
 def pool() -> QtCore.QThreadPool:
@@ -75,8 +91,9 @@ def start(job: Job) -> Job:
 
 # ---- the jobs -----------------------------------------------------------------------------------------------
 
-def load_job(path, *, progress, cancel, context=None, settings=None):
-    """Load a snapshot and build its trust graph: (snapshot, TrustGraph)."""
+def load_job(path, *, progress, cancel, context=None, settings=None, loaded=None):
+    """Load a snapshot and build its trust graph: (snapshot, TrustGraph). `loaded(snapshot)` is called between
+    the two (the window draws the accounts while the graph is being built)."""
     from explorer.graph import build_trust_graph
     from explorer.iam.context import Context
     from explorer.snapshot import load_snapshot
@@ -91,6 +108,8 @@ def load_job(path, *, progress, cancel, context=None, settings=None):
         from explorer.errors import SnapshotError
         raise SnapshotError("the snapshot holds no account (no authorization-details data was found)",
                             file=str(path))
+    if loaded is not None:
+        loaded(snap)
 
     def graph_progress(done, total, message=""):
         total = max(total, 1)

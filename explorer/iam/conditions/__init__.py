@@ -14,6 +14,7 @@ from explorer.iam.conditions.negation import negate_requirement
 from explorer.iam.context import UNKNOWN
 from explorer.iam.decision import Requirement
 from explorer.iam.variables import MISSING, Template, UnknownVar, parse_template, resolve
+from explorer.iam.variables import MULTIVALUED_KEYS as VARIABLE_UNUSABLE_MULTIVALUED_KEYS
 
 OPERATORS: dict[str, OperatorSpec] = {
     op.name.lower(): op
@@ -38,8 +39,7 @@ KNOWN_KEYS = [
 _CANONICAL = {k.lower(): k for k in KNOWN_KEYS}
 _TAG_PREFIXES = {"aws:principaltag/": "aws:PrincipalTag/", "aws:resourcetag/": "aws:ResourceTag/",
                  "aws:requesttag/": "aws:RequestTag/"}
-MULTIVALUED_KEYS = {"aws:tagkeys", "aws:principalorgpaths", "aws:resourceorgpaths", "aws:sourceorgpaths",
-                    "aws:calledvia", "aws:principalservicenameslist", "sts:transitivetagkeys"}
+MULTIVALUED_KEYS = set(VARIABLE_UNUSABLE_MULTIVALUED_KEYS)
 SINGLE_VALUED_KEYS = {k.lower() for k in KNOWN_KEYS} - MULTIVALUED_KEYS - {"s3:prefix"}
 
 
