@@ -320,3 +320,18 @@ def test_large_estate_shows_accounts_while_the_graph_builds(qtbot, tmp_path, mon
     assert scenes[0].graph is None and scenes[0].view.mode == SC.OVERVIEW  # the preview: accounts only
     assert set(scenes[0].ids) == set(w.model.snapshot.accounts)
     assert scenes[-1].graph is not None and scenes[-1].edge_count > 0
+
+
+def test_export_selected_chain_alone(window, tmp_path):
+    m = window.model
+    m.find_paths(ALICE, BREAK_GLASS)
+    _settle(window)
+    window.paths_panel.select_row(0)
+    out = tmp_path / "chain.svg"
+    window.export_to(out, 1920, chain=True)
+    root = ET.parse(out).getroot()
+    text = ET.tostring(root, encoding="unicode")
+    assert "selected path" in text and "edges-highlight" in text
+    nodes = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if (g.get("id") or "").startswith("nodes-")]
+    drawn = sum(len(list(g)) for g in nodes)
+    assert drawn == len(m.selection.value.nodes)

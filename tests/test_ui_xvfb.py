@@ -3,11 +3,11 @@ keeps running (skipped when there is no Xvfb binary)."""
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -16,26 +16,20 @@ from conftest import ROOT
 pytestmark = pytest.mark.xvfb
 
 
-def _free_display() -> int:
-    for n in range(90, 200):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    pytest.skip("no free X display number")
-
-
 @pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")
 def test_main_opens_a_real_window(tmp_path):
-    display = _free_display()
-    xvfb = subprocess.Popen(["Xvfb", f":{display}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # -displayfd: Xvfb picks a free display itself and writes its number when it is ready
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_fd,))
+    os.close(write_fd)
     app = None
     try:
-        for _ in range(50):
-            if Path(f"/tmp/.X11-unix/X{display}").exists():
-                break
-            time.sleep(0.1)
-        else:
+        ready, _, _ = select.select([read_fd], [], [], 20)
+        number = os.read(read_fd, 64).decode().strip() if ready else ""
+        if not number.isdigit():
             pytest.skip("Xvfb did not start")
+        display = int(number)
         env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
         env.update(DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb", HOME=str(tmp_path),
                    XDG_CONFIG_HOME=str(tmp_path / "config"))
@@ -57,5 +51,6 @@ def test_main_opens_a_real_window(tmp_path):
                 app.wait(10)
             except subprocess.TimeoutExpired:
                 app.kill()
+        os.close(read_fd)
         xvfb.terminate()
         xvfb.wait(10)

@@ -20,7 +20,7 @@ from explorer.render import scene as SC
 from explorer.render import style as ST
 
 LOD_SEGMENTS = 6000  # more visible segments than this: draw 1-pixel solid lines (dashes would not show anyway)
-AA_SEGMENTS = 3000  # antialias edges only below this many visible segments
+AA_SEGMENTS = 2000  # antialias edges (dashes counted) only below this many lines: a frame stays < 50 ms
 EXPORT_AA_SEGMENTS = 40000  # the same for exports
 LABEL_MAX = 2500  # more visible labels than this: too dense to read, draw none
 MIN_ROW_PX = 10.0  # a row must be this tall on screen before node labels are drawn
@@ -131,7 +131,7 @@ class EdgeCurveItem(pg.PlotCurveItem):
         self.drawn = n
 
 
-DIRECT_DASHES = 12000  # and fewer dashes than this
+DIRECT_DASHES = 6000  # and fewer dashes than this
 DIRECT_SEGMENTS = 2500  # fewer visible segments than this: draw them at once; more: from the raster cache
 RASTER_DELAY_MS = 30
 
@@ -199,7 +199,8 @@ def _to_device(seg: np.ndarray, tr: QtGui.QTransform) -> np.ndarray:
     return out
 
 
-MAX_DASHES = 300_000
+MAX_DASHES = 300_000  # exports
+MAX_DASHES_INTERACTIVE = 60_000  # the window (more: thin solid lines, the colour still tells conditional edges)
 
 
 def draw_layers(p: QtGui.QPainter, layers: list, view: QtCore.QRectF | None, *, lod: bool, antialias: bool,
@@ -223,11 +224,7 @@ def draw_layers(p: QtGui.QPainter, layers: list, view: QtCore.QRectF | None, *, 
             parts.append((layer, _to_device(seg, tr)))
     total = sum(len(seg) for _l, seg in parts)
     many = lod and total > LOD_SEGMENTS
-    p.save()
-    p.resetTransform()
-    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing,
-                    antialias and not (lod and total > (EXPORT_AA_SEGMENTS if always_antialias else AA_SEGMENTS)))
-    drawn = 0
+    batches = []
     for layer, seg in parts:
         pen = layer.lod_pen if many else layer.full_pen
         if layer.dash and not many:
@@ -237,8 +234,16 @@ def draw_layers(p: QtGui.QPainter, layers: list, view: QtCore.QRectF | None, *, 
                 pen = layer.lod_pen
             else:
                 seg, pen = dashed, layer.solid_pen
-        if not len(seg):
-            continue
+        if len(seg):
+            batches.append((pen, seg))
+    lines_total = sum(len(seg) for _p, seg in batches)
+    p.save()
+    p.resetTransform()
+    # antialiasing costs most of the time with many lines (dashes count): only below a budget
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing,
+                    antialias and not (lod and lines_total > (EXPORT_AA_SEGMENTS if always_antialias else AA_SEGMENTS)))
+    drawn = 0
+    for pen, seg in batches:
         p.setPen(pen)
         lines.resize(len(seg))
         lines.ndarray()[:] = seg
@@ -266,7 +271,7 @@ class _RasterJob(QtCore.QRunnable):
         img.fill(QtCore.Qt.GlobalColor.transparent)
         p = QtGui.QPainter(img)
         p.setTransform(self.transform)
-        draw_layers(p, self.layers, self.view, lod=True, antialias=self.antialias)
+        draw_layers(p, self.layers, self.view, lod=True, antialias=self.antialias, max_dashes=MAX_DASHES_INTERACTIVE)
         p.end()
         self.signals.done.emit(self.key, img, self.transform)
 
@@ -349,7 +354,8 @@ class EdgesItem(pg.GraphicsObject):
         self.drawn = 0
         if not self.lod or widget is None or self.cheap(view, p.transform()):
             self.drawn = draw_layers(p, self.layers, view, lod=self.lod, antialias=self.antialias,
-                                     lines=self._lines, always_antialias=widget is None)
+                                     lines=self._lines, always_antialias=widget is None,
+                                     max_dashes=MAX_DASHES if widget is None else MAX_DASHES_INTERACTIVE)
             return
         tr = p.transform()
         dev = p.device()

@@ -104,6 +104,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_open_file = A("Open snapshot &file…", self.open_file_dialog)
         self.act_demo = A("Open the &demo organization", lambda: self.open_path(DEMO_ORG))
         self.act_export = A("&Export picture…", self.export_dialog, "Ctrl+E", tip="PNG or SVG of the view (Ctrl+E)")
+        self.act_export_chain = A("Export the selected &chain…", lambda: self.export_dialog(chain=True),
+                                  tip="PNG or SVG of the selected chain alone")
         self.act_quit = A("&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
         self.act_find = A("&Find…", self.focus_search, QtGui.QKeySequence.StandardKey.Find)
         self.act_copy = A("&Copy ARN", self.copy_arn, "Ctrl+Shift+C", tip="copy the ARN of the selection")
@@ -134,6 +136,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu = m.addMenu("Open &recent")
         m.addSeparator()
         m.addAction(self.act_export)
+        m.addAction(self.act_export_chain)
         m.addAction(self.act_report)
         m.addSeparator()
         m.addAction(self.act_quit)
@@ -449,18 +452,25 @@ class MainWindow(QtWidgets.QMainWindow):
             self.busy_label.setText(message[:60])
 
     # ---- export ----
-    def export_scene(self) -> SC.Scene | None:
-        """The scene as shown (view, highlight, what-if context) with the export caption."""
+    def export_scene(self, chain: bool = False) -> SC.Scene | None:
+        """The scene as shown (view, highlight, what-if context) with the export caption; with `chain`, the
+        selected chain alone."""
         m = self.model
         if m.tg is None:
             return None
-        return SC.scene_for_graph(m.tg, m.view, highlight=m.highlight(), show_denied=m.show_denied,
+        view = m.view
+        if chain:
+            sel = m.selection
+            if sel is None or sel.kind != PATH:
+                return None
+            view = SC.View(SC.PATH, path_nodes=tuple(sel.value.nodes))
+        return SC.scene_for_graph(m.tg, view, highlight=m.highlight(), show_denied=m.show_denied,
                                   cache=m.layouts, generation=m.layout_generation())
 
-    def export_to(self, path, width: int = 1920) -> str:
-        scene = self.export_scene()
+    def export_to(self, path, width: int = 1920, *, chain: bool = False) -> str:
+        scene = self.export_scene(chain)
         if scene is None:
-            raise RuntimeError("nothing to export")
+            raise RuntimeError("nothing to export" + (": select a chain first" if chain else ""))
         path = str(path)
         theme = self.current_theme()
         if path.lower().endswith(".svg"):
@@ -471,8 +481,11 @@ class MainWindow(QtWidgets.QMainWindow):
             write_png(scene, path, width, theme=theme)
         return path
 
-    def export_dialog(self) -> None:
+    def export_dialog(self, chain: bool = False) -> None:
         if self.model.tg is None:
+            return
+        if chain and (self.model.selection is None or self.model.selection.kind != PATH):
+            self.statusBar().showMessage("Select a chain first (Chains dock)", 6000)
             return
         path, flt = QtWidgets.QFileDialog.getSaveFileName(
             self, "Export the picture", str(Path(self._last_dir()) / f"{self.model.snapshot.name}.png"),
@@ -487,7 +500,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         width = 4000 if choice.startswith("4000") else 1920
         try:
-            self.export_to(path, width)
+            self.export_to(path, width, chain=chain)
             self.statusBar().showMessage(f"Exported {path}", 8000)
         except Exception as exc:  # a write error is shown, never a crash
             QtWidgets.QMessageBox.warning(self, "Export failed", str(exc))
