@@ -31,14 +31,14 @@ from explorer.iam.context import Context  # noqa: E402
 from explorer.snapshot import load_snapshot  # noqa: E402
 
 
-def _load_and_build(folder: Path, trace: bool):
+def _load_and_build(folder: Path, trace: bool, workers: int = 1):
     gc.collect()
     if trace:
         tracemalloc.start()
     t0 = time.perf_counter()
     snap = load_snapshot(folder)
     t1 = time.perf_counter()
-    tg = build_trust_graph(snap)
+    tg = build_trust_graph(snap, workers=workers)
     t2 = time.perf_counter()
     peak = None
     if trace:
@@ -66,6 +66,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pairs", type=int, default=50)
     ap.add_argument("--no-double", action="store_true", help="skip the 2x-size build")
     ap.add_argument("--trace", action="store_true", help="measure peak memory with tracemalloc (slower)")
+    ap.add_argument("--workers", type=int, default=1, help="worker processes deciding edges (default 1: serial)")
     args = ap.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,14 +74,14 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         _generate(folder, args.accounts, args.principals, args.seed)
         print(f"generate  {args.accounts} accounts x {args.principals} principals: {time.perf_counter() - t:.1f} s")
-        snap, tg, load_s, build_s, peak = _load_and_build(folder, args.trace)
+        snap, tg, load_s, build_s, peak = _load_and_build(folder, args.trace, args.workers)
         principals = sum(len(a.users) + len(a.roles) for a in snap.accounts.values())
         st = tg.stats()
         print(f"principals {principals}; graph {st['nodes']} nodes, {st['edges']} edges "
               f"({st['allowed']} allowed, {st['conditional']} conditional, {st['denied']} denied), "
               f"{st['candidates']} candidates decided")
         print(f"load      {load_s:.2f} s")
-        print(f"build     {build_s:.2f} s  (index {tg.timings['index']:.2f}, candidates "
+        print(f"build     {build_s:.2f} s with {tg.timings.get('workers', 1)} worker(s)  (index {tg.timings['index']:.2f}, candidates "
               f"{tg.timings['candidates']:.2f}, decide {tg.timings['decide']:.2f})")
         print(f"per edge  {1e6 * tg.timings['decide'] / max(1, st['candidates']):.0f} us to decide a candidate "
               f"(one engine evaluation, two for a refused one); gc pass at the end {tg.timings.get('gc', 0):.2f} s")
@@ -89,6 +90,9 @@ def main(argv=None) -> int:
             print(f"peak      {peak / 2**20:.0f} MiB (tracemalloc, load + build)")
         print(f"max RSS   {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (this process: load + "
               "build; generation runs in a child process)")
+        if tg.timings.get("workers", 1) > 1:
+            print(f"          largest child {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB "
+                  "(a worker, or the generator)")
 
         rng = random.Random(args.seed)
         g = tg.graph
@@ -143,7 +147,7 @@ def main(argv=None) -> int:
             folder2 = Path(tmp) / "org2"
             _generate(folder2, args.accounts * 2, args.principals, args.seed)
             del snap, tg
-            _, _, load2, build2, _ = _load_and_build(folder2, False)
+            _, _, load2, build2, _ = _load_and_build(folder2, False, args.workers)
             print(f"2x size   load {load2:.2f} s, build {build2:.2f} s: build grows {build2 / build_s:.2f}x")
     return 0
 

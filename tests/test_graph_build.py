@@ -165,3 +165,26 @@ def test_with_context_keeps_the_adjacency_consistent(tg):
         assert succ == pred
         assert g.number_of_nodes() == tg.graph.number_of_nodes()
     assert sorted((u, v, k) for u, v, k in tg.graph.edges(keys=True)) == before
+
+
+def test_workers_give_the_same_graph(monkeypatch):
+    import sys as _sys
+    from conftest import DEMO_ORG
+    from explorer.graph import builder
+    from explorer.snapshot import load_snapshot
+    if not DEMO_ORG.exists() or not _sys.platform.startswith("linux"):
+        pytest.skip("needs the demo organization and the fork start method")
+    monkeypatch.setattr(builder, "PARALLEL_MIN_CANDIDATES", 0)
+    snap = load_snapshot(DEMO_ORG)
+    serial = build_trust_graph(snap)
+    parallel = build_trust_graph(snap, workers=2)
+    assert parallel.timings["workers"] == 2
+
+    def edges(t):
+        return {(u, v, k, d[S.STATE], d[S.REASON], d[S.REQUIRES]) for u, v, k, d in t.graph.edges(keys=True, data=True)}
+
+    assert edges(serial) == edges(parallel)
+    some = next(iter(parallel.graph.edges(data=True)))[2]
+    assert isinstance(some[S.DECISION], Decision)
+    ctx = Context({"aws:MultiFactorAuthPresent": "true"}, closed=False)
+    assert edges(serial.with_context(ctx)) == edges(parallel.with_context(ctx))

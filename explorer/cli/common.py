@@ -25,6 +25,17 @@ def add_context_argument(parser) -> None:
 def add_settings_argument(parser) -> None:
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                         help="a named engine setting, e.g. mfa_in_role_session=never (repeatable)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="processes deciding the edges of a large graph (default: up to 4 on Linux, else 1)")
+
+
+def default_workers() -> int:
+    """Worker processes for the graph build of a command: forking is safe in a short-lived command-line
+    process on Linux; elsewhere the build stays serial."""
+    import os
+    if not sys.platform.startswith("linux"):
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def parse_context_values(items) -> dict:
@@ -85,8 +96,11 @@ def build_graph(args):
     from explorer.graph import build_trust_graph
     context = parse_context(getattr(args, "context", None))
     settings = parse_settings(getattr(args, "setting", None))
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise InputError("--workers must be at least 1")
     snap = load_snapshot_arg(args.snapshot)
-    return build_trust_graph(snap, context=context, settings=settings)
+    return build_trust_graph(snap, context=context, settings=settings, workers=workers or default_workers())
 
 
 def resolve(tg, text: str, what: str) -> str:

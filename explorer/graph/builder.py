@@ -119,12 +119,13 @@ class TrustGraph:
         self._path_cache: dict = {}
         self._env: "TrustGraph | None" = None
         self._interned: dict = {}
+        self.workers = 1  # worker processes for deciding many candidates (see build_trust_graph)
 
     # ------------------------------------------------------------------ public API
-    def with_context(self, context: Context, progress=None) -> "TrustGraph":
+    def with_context(self, context: Context, progress=None, *, workers: int | None = None) -> "TrustGraph":
         """The same graph re-decided under another context, reusing the indexes and compiled policies. Only the
         candidates whose request context changes in a key their policies refer to are decided again; this graph
-        is left unchanged."""
+        is left unchanged. workers: as for build_trust_graph (default: the value the graph was built with)."""
         new = TrustGraph.__new__(TrustGraph)
         new.__dict__.update(self.__dict__)
         new.context = context
@@ -135,6 +136,8 @@ class TrustGraph:
         new._results = dict(self._results)
         new._env = None
         new._env = new._make_env()
+        if workers is not None:
+            new.workers = max(1, int(workers))
         was_enabled = gc.isenabled()
         gc.disable()
         try:
@@ -146,15 +149,12 @@ class TrustGraph:
 
     def _reevaluate(self, old: "TrustGraph", changed: set, progress) -> None:
         t0 = time.perf_counter()
+        report = progress or (lambda done, total, message: None)
         redo_all = any(k in changed for k in _EXTRA_ACTIONS_KEYS) or any(
             c.startswith("aws:requesttag/") for c in changed)
-        total = len(self.candidates)
-        reevaluated = 0
-        g = self.graph
+        todo: list = []
         if changed:
-            for i, (ck, cand) in enumerate(self.candidates.items()):
-                if progress and i % 5000 == 0:
-                    progress(i, total, "re-evaluating edges")
+            for cand in self.candidates.values():
                 if not redo_all and changed.isdisjoint(self._candidate_keys(cand)):
                     continue
                 caller = self.callers[cand.caller]
@@ -162,17 +162,30 @@ class TrustGraph:
                 if not redo_all and all(_merged(old._analyst, caller, info, k) == _merged(self._analyst, caller,
                                                                                         info, k) for k in changed):
                     continue
+                todo.append(cand)
+        decided = None
+        if self.workers > 1 and len(todo) >= PARALLEL_MIN_CANDIDATES:
+            decided = _decide_in_workers(self, self.workers, report, todo)
+        g = self.graph
+        for i, cand in enumerate(todo):
+            if decided is None:
                 data = self._decide(cand)
-                reevaluated += 1
-                before = old._results.get(ck)
-                self._results[ck] = data
+                if i % 2000 == 0:
+                    report(i, len(todo), "re-evaluating edges")
+            else:
+                data = decided[i]
                 if data is not None:
-                    put_edge(g, cand.caller, cand.role, cand.key, data)
-                elif before is not None:
-                    g.remove_edge(cand.caller, cand.role, key=cand.key)
-        self.timings = {**old.timings, "reevaluate": time.perf_counter() - t0, "reevaluated": reevaluated}
-        if progress:
-            progress(total, total, "done")
+                    data = EdgeData(data)
+                    data.set_lazy(self._env, cand)
+            ck = (cand.caller, cand.role, cand.key)
+            before = old._results.get(ck)
+            self._results[ck] = data
+            if data is not None:
+                put_edge(g, cand.caller, cand.role, cand.key, data)
+            elif before is not None:
+                g.remove_edge(cand.caller, cand.role, key=cand.key)
+        self.timings = {**old.timings, "reevaluate": time.perf_counter() - t0, "reevaluated": len(todo)}
+        report(len(todo), len(todo), "done")
 
     def node_for(self, arn_or_name: str) -> str | None:
         """The node id for an ARN, an assumed-role session ARN, a unique id, an account id, a service or a
@@ -226,8 +239,8 @@ class TrustGraph:
         from explorer.iam import evaluate
         ctx = self.request_context(c, role)
         full = evaluate(self._request(cand, c, info, ctx, action, side="full"))
-        trust = self._side(cand, c, info, ctx, S.TRUST_DECISION)
-        ident = self._side(cand, c, info, ctx, S.IDENTITY_DECISION)
+        trust = self.lazy_value(cand, S.TRUST_DECISION)
+        ident = self.lazy_value(cand, S.IDENTITY_DECISION)
         return {"state": None, "action": key, "decision": full, "trust_decision": trust,
                 "identity_decision": ident, "requires": (),
                 "reason": f"no edge: the role side does not allow this caller ({trust.reason})"
@@ -451,9 +464,9 @@ class TrustGraph:
         caller_acct = caller.account_id
         cross = bool(caller_acct) and caller_acct != info.role.account_id
         it = self._intern
-        data = EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: it(requires), S.CROSS_ACCOUNT: cross,
-                         S.REASON: it(reason), S.BADGES: it(badges(requires)), S.VIA: cand.via,
-                         S.NOTES: it(notes)})
+        data = EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: it(requires) if requires else (),
+                         S.CROSS_ACCOUNT: cross, S.REASON: it(reason),
+                         S.BADGES: it(badges(requires)) if requires else (), S.VIA: cand.via, S.NOTES: notes})
         data.set_lazy(self._env if self._env is not None else self, cand)
         return data
 
@@ -472,9 +485,6 @@ class TrustGraph:
         if not caller.identity_side or caller.foreign:
             return None
         return evaluate(self._request(cand, caller, info, ctx, cand.action, side="identity"))
-
-    def _side(self, cand, caller, info, ctx, key):
-        return self.lazy_value(cand, key)
 
 
 def _merged(analyst: dict, caller: Caller, info: RoleInfo, key: str):
@@ -508,9 +518,17 @@ def _copy_structure(old: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def put_edge(g: nx.MultiDiGraph, u: str, v: str, key: str, data: dict) -> None:
-    """Add an edge whose attribute dict is `data` itself (an EdgeData with lazily computed explanations)."""
-    g.add_edge(u, v, key=key)
-    g._succ[u][v][key] = data  # the key dict is shared by _succ[u][v] and _pred[v][u]
+    """Add (or replace) an edge whose attribute dict is `data` itself (an EdgeData with lazily computed
+    explanations), directly in networkx's adjacency structure (the key dict is shared by _succ[u][v] and
+    _pred[v][u])."""
+    if u not in g._node or v not in g._node:
+        g.add_edge(u, v, key=key)
+    nbrs = g._succ[u]
+    keydict = nbrs.get(v)
+    if keydict is None:
+        keydict = nbrs[v] = {}
+        g._pred[v][u] = keydict
+    keydict[key] = data
 
 
 def _changed_keys(old: dict, new: dict) -> set[str]:
@@ -523,14 +541,18 @@ _MISSING = object()
 
 # ---------------------------------------------------------------------- building
 def build_trust_graph(snapshot: Snapshot, context: Context | None = None, settings: Settings | None = None,
-                      progress=None) -> TrustGraph:
-    """Build the trust graph of a snapshot (see explorer/graph/__init__.py)."""
+                      progress=None, *, workers: int = 1) -> TrustGraph:
+    """Build the trust graph of a snapshot (see explorer/graph/__init__.py).
+
+    workers > 1 decides the candidate edges in that many forked worker processes (Linux/Unix "fork" start method
+    only; elsewhere, or for small graphs, or if a worker fails, the build is serial). The default is serial:
+    forking is not safe in every host process (for example a Qt application on macOS)."""
     # The build creates many long-lived objects and no reference cycles: the cyclic garbage collector would only
     # re-scan them again and again (it made the build grow faster than the snapshot).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        tg = _build(snapshot, context, settings, progress)
+        tg = _build(snapshot, context, settings, progress, max(1, int(workers or 1)))
     finally:
         if was_enabled:
             gc.enable()
@@ -544,11 +566,13 @@ def build_trust_graph(snapshot: Snapshot, context: Context | None = None, settin
     return tg
 
 
-def _build(snapshot: Snapshot, context: Context | None, settings: Settings | None, progress) -> TrustGraph:
+def _build(snapshot: Snapshot, context: Context | None, settings: Settings | None, progress,
+           workers: int = 1) -> TrustGraph:
     from explorer.iam import compile_policy
     context = context if context is not None else Context(closed=False)
     settings = settings or DEFAULT_SETTINGS
     tg = TrustGraph(snapshot, context, settings)
+    tg.workers = workers
     tg._analyst = _analyst_values(context)
     tg.compiler = PolicyCompiler()
     for acct in snapshot.accounts.values():
@@ -654,17 +678,71 @@ def _build(snapshot: Snapshot, context: Context | None, settings: Settings | Non
     tg._env = tg._make_env()
     t2 = time.perf_counter()
     total = len(tg.candidates)
+    decided = _decide_in_workers(tg, workers, report) if workers > 1 and total >= PARALLEL_MIN_CANDIDATES else None
+    tg.timings["workers"] = 1 if decided is None else workers
     for i, (ck, cand) in enumerate(tg.candidates.items()):
-        data = tg._decide(cand)
+        if decided is None:
+            data = tg._decide(cand)
+        else:
+            data = decided[i]
+            if data is not None:
+                data = EdgeData(data)
+                data.set_lazy(tg._env, cand)
         tg._results[ck] = data
         if data is not None:
             put_edge(g, cand.caller, cand.role, cand.key, data)
-        if i % 2000 == 0:
+        if decided is None and i % 2000 == 0:
             report(i, total, "deciding edges")
     tg.timings["decide"] = time.perf_counter() - t2
     tg.timings["build"] = time.perf_counter() - t0
     report(total, total, "done")
     return tg
+
+
+PARALLEL_MIN_CANDIDATES = 20000
+_WORKER_GRAPH: TrustGraph | None = None
+
+
+_WORKER_CANDIDATES: list | None = None
+
+
+def _decide_slice(bounds: tuple[int, int]) -> list:
+    """In a forked worker: decide candidates [start, end) of the inherited list; plain dicts come back."""
+    start, end = bounds
+    tg = _WORKER_GRAPH
+    out = []
+    for cand in _WORKER_CANDIDATES[start:end]:
+        data = tg._decide(cand)
+        out.append(None if data is None else dict(data))
+    return out
+
+
+def _decide_in_workers(tg: TrustGraph, workers: int, report, candidates: list | None = None) -> list | None:
+    """Decide candidates (default: all, in order) in forked worker processes (copy-on-write: they inherit the
+    indexes and compiled policies). Returns the edge data dicts in order, or None (serial fallback) when fork is
+    not available or a worker fails."""
+    import multiprocessing
+    global _WORKER_GRAPH, _WORKER_CANDIDATES
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+    cands = list(tg.candidates.values()) if candidates is None else candidates
+    total = len(cands)
+    step = max(1000, -(-total // (workers * 8)))
+    slices = [(i, min(i + step, total)) for i in range(0, total, step)]
+    _WORKER_GRAPH, _WORKER_CANDIDATES = tg, cands
+    out: list = []
+    try:
+        with ctx.Pool(workers) as pool:
+            for part in pool.imap(_decide_slice, slices):
+                out.extend(part)
+                report(len(out), total, "deciding edges")
+    except Exception:  # a worker died (memory, signal): decide serially instead
+        return None
+    finally:
+        _WORKER_GRAPH = _WORKER_CANDIDATES = None
+    return out if len(out) == total else None
 
 
 def _share(shared: dict, values: dict) -> dict:

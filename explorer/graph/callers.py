@@ -86,6 +86,16 @@ class RequestContext(Context):
     def is_known(self, key: str) -> bool:
         return key.lower() not in self._unknown and super().is_known(key)
 
+    def items(self):
+        if self._names is _SAME_NAME:
+            return list(self._values.items())  # keys are their own names
+        return super().items()
+
+    def keys(self):
+        if self._names is _SAME_NAME:
+            return list(self._values)
+        return super().keys()
+
 
 @dataclass
 class Caller:

@@ -5,8 +5,12 @@
 - Principals are placed left to right by how they chain: longest-path layering over the edges that are not
   denied, after breaking cycles (back edges of a depth-first search are ignored). Callers that are not roles
   (users, services, providers, account roots, anyone) sit in the first column; roles start in the second.
-- Inside a band and a layer, nodes are ordered by the barycentre of their callers (one sweep), and a column
-  with more than MAX_ROWS nodes wraps into sub-columns.
+- Every band is as tall as its fullest column (ROW_H per node, MAX_ROWS at most: a fuller column wraps into
+  sub-columns). Each column is as wide as its longest label (LABEL_MAX_W at most: longer labels are cut at their
+  end) plus room for the edges, so labels, drawn to the right of their node, never run into the next column.
+- Inside a band and a column, nodes are ordered by the barycentre of their neighbours (a few sweeps down and up
+  the columns, to reduce crossings) and placed on the row nearest that barycentre, so edges run as level as the
+  rows allow.
 
 Coordinates are abstract units with y growing downwards (the canvas inverts its y axis; SVG is y-down).
 Layouts are pure functions of the graph and the estate: callers cache them (see `LayoutCache`).
@@ -22,15 +26,22 @@ from typing import Hashable, Iterable
 import networkx as nx
 
 from explorer.graph import schema as S
+from explorer.render.style import text_width
 
-COL_W = 250.0  # width of one (sub-)column: room for the node and its label
-ROW_H = 30.0
-BAND_PAD_TOP = 44.0  # room for the band's title
-BAND_PAD_BOTTOM = 12.0
-BAND_GAP = 10.0
-LEFT_MARGIN = 40.0
+COL_W = 250.0  # nominal width of one column (view zoom steps); real columns are sized by their labels
+ROW_H = 22.0  # one row: an 11-pixel label with room around it at the default zoom
+BAND_PAD_TOP = 30.0  # room for the band's title line
+BAND_PAD_BOTTOM = 8.0
+BAND_GAP = 6.0
+LEFT_MARGIN = 24.0
 MAX_ROWS = 24
 MAX_LAYERS = 14  # deeper chains are folded into the last column (rare; keeps the picture readable)
+LABEL_PX = 11.0  # label size at zoom 1 (labels shrink with the zoom below 1, so they never run into the next column)
+LABEL_MAX_W = 205.0  # a longer label is cut at its end (the tooltip has the full name): about 32 characters
+LABEL_MIN_W = 40.0
+NODE_W = 18.0  # the symbol and the gap before its label
+COL_GAP = 58.0  # between a column's longest label and the next column: room for the edges to turn
+SWEEPS = 3  # barycentre sweeps (down and up) ordering the nodes inside their column
 
 FOREIGN_BAND = "~foreign"
 EXTERNAL_BAND = "~external"
@@ -208,6 +219,7 @@ class Layout:
     band_of: dict[Hashable, str]
     width: float
     height: float
+    label_room: dict[Hashable, float] = field(default_factory=dict)  # label width allowed (units at zoom 1)
 
     def bounds(self) -> tuple[float, float, float, float]:
         return (0.0, 0.0, self.width, self.height)
@@ -221,6 +233,27 @@ def _layer_edges(graph: nx.MultiDiGraph, nodes: set, include_denied: bool) -> li
     return out
 
 
+def label_width(label: str) -> float:
+    """Width of a node's label at zoom 1, capped (longer labels are cut at the end when drawn)."""
+    return max(LABEL_MIN_W, min(LABEL_MAX_W, text_width(label, LABEL_PX)))
+
+
+def _place_slots(desired: list[float], rows: int) -> list[int]:
+    """Distinct rows in 0..rows-1 for nodes in this order, each as near its desired row as the order allows."""
+    out: list[int] = []
+    prev = -1
+    for d in desired:
+        s = max(int(round(d)), prev + 1)
+        out.append(s)
+        prev = s
+    nxt = rows
+    for i in range(len(out) - 1, -1, -1):
+        s = min(out[i], nxt - 1)
+        out[i] = s
+        nxt = s
+    return out
+
+
 def layered_layout(graph: nx.MultiDiGraph, estate: Estate, nodes: Iterable[Hashable] | None = None, *,
                    include_denied: bool = False, max_rows: int = MAX_ROWS, first_band: str | None = None) -> Layout:
     """Positions of `nodes` (default: all) in account bands, layered left to right by how they chain.
@@ -230,13 +263,16 @@ def layered_layout(graph: nx.MultiDiGraph, estate: Estate, nodes: Iterable[Hasha
     attrs = graph.nodes
     band_of = {n: estate.band_of(attrs[n]) for n in node_list}
     min_layer = {n: (0 if attrs[n].get(S.KIND) in _CALLER_KINDS else 1) for n in node_list}
-    layers = longest_path_layers(node_list, _layer_edges(graph, node_set, include_denied), min_layer)
+    edges = _layer_edges(graph, node_set, include_denied)
+    layers = longest_path_layers(node_list, edges, min_layer)
     layers = {n: min(layer, MAX_LAYERS - 1) for n, layer in layers.items()}
 
     preds: dict[Hashable, list[Hashable]] = defaultdict(list)
-    for u, v, data in graph.edges(data=True):
-        if u in node_set and v in node_set and u != v and data.get(S.STATE) != S.DENIED:
+    succs: dict[Hashable, list[Hashable]] = defaultdict(list)
+    for u, v in dict.fromkeys(edges):
+        if u != v:
             preds[v].append(u)
+            succs[u].append(v)
 
     cells: dict[tuple[str, int], list[Hashable]] = defaultdict(list)
     for n in node_list:
@@ -252,12 +288,21 @@ def layered_layout(graph: nx.MultiDiGraph, estate: Estate, nodes: Iterable[Hasha
     subcols = [1] * n_layers
     for (b, layer), members in cells.items():
         subcols[layer] = max(subcols[layer], math.ceil(len(members) / band_rows[b]))
+
+    # columns as wide as their longest label
+    labels = {n: str(attrs[n].get(S.LABEL) or n) for n in node_list}
+    own_w = {n: label_width(labels[n]) for n in node_list}
+    room = [LABEL_MIN_W] * n_layers
+    for n in node_list:
+        if own_w[n] > room[layers[n]]:
+            room[layers[n]] = own_w[n]
+    col_w = [NODE_W + room[layer] + COL_GAP for layer in range(n_layers)]
     col_x = []
     x = LEFT_MARGIN
     for layer in range(n_layers):
         col_x.append(x)
-        x += subcols[layer] * COL_W
-    width = x
+        x += subcols[layer] * col_w[layer]
+    width = x - COL_GAP + 16.0
     bands: list[Band] = []
     band_y0: dict[str, float] = {}
     y = 0.0
@@ -269,27 +314,61 @@ def layered_layout(graph: nx.MultiDiGraph, estate: Estate, nodes: Iterable[Hasha
         y += h + BAND_GAP
     height = max(y - BAND_GAP, 1.0)
 
-    # order inside each cell: barycentre of already placed callers (one left-to-right sweep)
+    kind_rank = {n: _KIND_ORDER.get(attrs[n].get(S.KIND), 99) for n in node_list}
     pos: dict[Hashable, tuple[float, float]] = {}
-    band_count: dict[str, int] = defaultdict(int)
-    by_layer: dict[int, list[tuple[str, list]]] = defaultdict(list)
-    for (b, layer), members in cells.items():
-        by_layer[layer].append((b, members))
-    for layer in range(n_layers):
-        for b, members in by_layer.get(layer, ()):
-            def key(n):
-                ys = [pos[p][1] for p in preds.get(n, ()) if p in pos]
-                bary = sum(ys) / len(ys) if ys else math.inf
-                return (bary, _KIND_ORDER.get(attrs[n].get(S.KIND), 99), str(attrs[n].get(S.LABEL) or n))
-            members.sort(key=key)
-            rows = band_rows[b]
+
+    def place(b: str, layer: int, members: list) -> None:
+        rows = band_rows[b]
+        top = band_y0[b] + BAND_PAD_TOP
+        x0 = col_x[layer] + NODE_W / 2
+        if len(members) > rows:  # wraps into sub-columns, column by column
             for i, n in enumerate(members):
                 col, row = divmod(i, rows)
-                pos[n] = (col_x[layer] + col * COL_W + 14.0, band_y0[b] + BAND_PAD_TOP + (row + 0.5) * ROW_H)
-            band_count[b] += len(members)
+                pos[n] = (x0 + col * col_w[layer], top + (row + 0.5) * ROW_H)
+            return
+        desired = []
+        for i, n in enumerate(members):
+            yy = bary.get(n)
+            desired.append(i if yy is None else (yy - top) / ROW_H - 0.5)
+        for n, slot in zip(members, _place_slots(desired, rows)):
+            pos[n] = (x0, top + (slot + 0.5) * ROW_H)
+
+    # start: by kind and name, packed from the top
+    by_layer: dict[int, list[tuple[str, list]]] = defaultdict(list)
+    for (b, layer), members in sorted(cells.items(), key=lambda kv: (kv[0][1], band_keys.index(kv[0][0]))):
+        members.sort(key=lambda n: (kind_rank[n], labels[n], str(n)))
+        by_layer[layer].append((b, members))
+    bary: dict[Hashable, float] = {}
+    for layer in range(n_layers):
+        for b, members in by_layer.get(layer, ()):
+            place(b, layer, members)
+
+    def sweep(layer_order, neighbours) -> None:
+        for layer in layer_order:
+            for b, members in by_layer.get(layer, ()):
+                bary.clear()
+                for n in members:
+                    ys = [pos[m][1] for m in neighbours.get(n, ()) if m in pos]
+                    if ys:
+                        bary[n] = sum(ys) / len(ys)
+                cur = {n: pos[n][1] for n in members}
+                members.sort(key=lambda n: (bary.get(n, cur[n]), cur[n], kind_rank[n], labels[n], str(n)))
+                place(b, layer, members)
+        bary.clear()
+
+    sweeps = SWEEPS if len(node_list) <= 4000 else 1
+    for _ in range(sweeps):
+        sweep(range(1, n_layers), preds)
+        sweep(range(n_layers - 2, -1, -1), succs)
+    sweep(range(1, n_layers), preds)
+
+    band_count: dict[str, int] = defaultdict(int)
+    for n in node_list:
+        band_count[band_of[n]] += 1
     for band in bands:
         band.count = band_count.get(band.key, 0)
-    return Layout(pos, bands, layers, band_of, width, height)
+    label_room = {n: room[layers[n]] for n in node_list}
+    return Layout(pos, bands, layers, band_of, width, height, label_room)
 
 
 def grid_layout(groups: dict[str, list[Hashable]], group_titles: dict[str, tuple[str, str]] | None = None, *,

@@ -44,8 +44,10 @@ def symbol_path(ks: ST.KindStyle):
     return path
 
 
-def make_pen(es: ST.EdgeStyle, scale: float = 1.0) -> QtGui.QPen:
-    pen = QtGui.QPen(QtGui.QColor(es.color))
+def make_pen(es: ST.EdgeStyle, scale: float = 1.0, opacity: float | None = None) -> QtGui.QPen:
+    color = QtGui.QColor(es.color)
+    color.setAlphaF(es.opacity if opacity is None else opacity)
+    pen = QtGui.QPen(color)
     pen.setWidthF(es.width * scale)
     pen.setCosmetic(True)
     pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap if not es.dash else QtCore.Qt.PenCapStyle.FlatCap)
@@ -100,6 +102,7 @@ class EdgeCurveItem(pg.PlotCurveItem):
         self.aa = antialias
         self._lines = pg.Qt.internals.PrimitiveArray(QtCore.QLineF, 4)
         self.drawn = 0  # segments drawn by the last paint (tests, benchmarks)
+        self.casing_pen: QtGui.QPen | None = None  # drawn first, wider: the chain stands out over other edges
 
     def set_segments(self, segments: np.ndarray) -> None:
         self.segments = np.asarray(segments, dtype=float).reshape(-1, 4)
@@ -124,9 +127,12 @@ class EdgeCurveItem(pg.PlotCurveItem):
             return
         many = self.lod and n > LOD_SEGMENTS
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, self.aa and (not self.lod or n <= AA_SEGMENTS))
-        p.setPen(self.lod_pen if many else self.full_pen)
         self._lines.resize(n)
         self._lines.ndarray()[:] = seg
+        if self.casing_pen is not None and not many:
+            p.setPen(self.casing_pen)
+            p.drawLines(*self._lines.drawargs())
+        p.setPen(self.lod_pen if many else self.full_pen)
         p.drawLines(*self._lines.drawargs())
         self.drawn = n
 
@@ -142,6 +148,19 @@ class EdgeLayer:
     def __init__(self, owner: "EdgesItem", key: str, segments: np.ndarray, pen: QtGui.QPen):
         self.owner, self.key = owner, key
         self.segments = np.asarray(segments, dtype=float).reshape(-1, 4)
+        self.base_pen = QtGui.QPen(pen)
+        self.visible = True
+        self._set_pens(pen)
+
+    def set_opacity(self, factor: float) -> None:
+        """Draw at `factor` times the style's opacity (dimmed while a chain is selected)."""
+        pen = QtGui.QPen(self.base_pen)
+        c = pen.color()
+        c.setAlphaF(self.base_pen.color().alphaF() * factor)
+        pen.setColor(c)
+        self._set_pens(pen)
+
+    def _set_pens(self, pen: QtGui.QPen) -> None:
         self.full_pen = QtGui.QPen(pen)
         self.lod_pen = QtGui.QPen(pen)
         self.lod_pen.setStyle(QtCore.Qt.PenStyle.SolidLine)
@@ -152,7 +171,6 @@ class EdgeLayer:
         pattern = pen.dashPattern() if pen.style() != QtCore.Qt.PenStyle.SolidLine else []
         w = max(pen.widthF(), 1.0)
         self.dash = (pattern[0] * w, pattern[1] * w) if len(pattern) >= 2 else None
-        self.visible = True
 
     def isVisible(self) -> bool:
         return self.visible
@@ -298,6 +316,7 @@ class EdgesItem(pg.GraphicsObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._start_raster)
         self.drawn = 0  # segments drawn directly by the last paint (0 when it drew the image)
+        self._gen = 0  # bumped when the pens change: older images are dropped
         self.setZValue(-5)
 
     def add_layer(self, key: str, segments: np.ndarray, pen: QtGui.QPen) -> EdgeLayer:
@@ -316,7 +335,18 @@ class EdgesItem(pg.GraphicsObject):
 
     def invalidate(self) -> None:
         self._image = None
+        self._want = None
+        self._gen += 1
         self.update()
+
+    def set_dim(self, dim: bool) -> None:
+        """Dim every edge (a chain is selected: the highlighted chain is drawn on top by its own item)."""
+        if getattr(self, "_dim", False) == dim:
+            return
+        self._dim = dim
+        for layer in self.layers:
+            layer.set_opacity(ST.DIM_OPACITY if dim else 1.0)
+        self.invalidate()
 
     def visible_count(self, view) -> int:
         if view is None:
@@ -361,7 +391,7 @@ class EdgesItem(pg.GraphicsObject):
         dev = p.device()
         size = (dev.width() / max(dev.devicePixelRatioF(), 1e-6) if dev.devicePixelRatioF() > 1 else dev.width(),
                 dev.height() / max(dev.devicePixelRatioF(), 1e-6) if dev.devicePixelRatioF() > 1 else dev.height())
-        key = (round(tr.m11(), 6), round(tr.m22(), 6), round(tr.dx(), 1), round(tr.dy(), 1), size)
+        key = (round(tr.m11(), 6), round(tr.m22(), 6), round(tr.dx(), 1), round(tr.dy(), 1), size, self._gen)
         if self._image is not None:
             ikey, img, itr = self._image
             if ikey == key:
@@ -390,6 +420,10 @@ class EdgesItem(pg.GraphicsObject):
 
     def _raster_done(self, key, img, tr) -> None:
         self._pending = False
+        if key[-1] != self._gen:  # drawn with pens since changed
+            if self._want is not None:
+                self._timer.start(RASTER_DELAY_MS)
+            return
         self._image = (key, img, tr)
         self.update()
         if self._want is not None and self._want[0] != key:
@@ -437,7 +471,8 @@ class BandsItem(pg.GraphicsObject):
 
 
 class BandTitlesItem(BandsItem):
-    """The band titles, above the edges, pinned to the left edge of the view while the band is visible."""
+    """The band titles on one line (account name and id in bold, then the OU path), above the edges, pinned to the
+    left edge of the view while the band is visible."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -447,46 +482,56 @@ class BandTitlesItem(BandsItem):
         th = self.theme
         plates = [QtGui.QColor(th["band_a"]), QtGui.QColor(th["band_b"])]
         for c in plates:
-            c.setAlpha(215)
+            c.setAlpha(225)
         tr = p.transform()
         view = self.viewRect()
         p.resetTransform()
         s = self.pixel_scale
         f_title = QtGui.QFont()
-        f_title.setPixelSize(max(6, int(round(14 * s))))
         f_title.setBold(True)
         f_sub = QtGui.QFont()
-        f_sub.setPixelSize(max(5, int(round(11 * s))))
         top_left_x = view.left() if view is not None else 0.0
+        sy = abs(tr.m22()) or 1.0
+        pad_px = L.BAND_PAD_TOP * sy  # the room above the first row of nodes
+        title_px = min(13.0 * s, pad_px * 0.5)
+        if title_px < 5.5:
+            return
+        f_title.setPixelSize(max(5, int(round(title_px))))
+        f_sub.setPixelSize(max(5, int(round(title_px * 0.88))))
+        fm, fm_sub = QtGui.QFontMetricsF(f_title), QtGui.QFontMetricsF(f_sub)
         for b in self.bands:
             if view is not None and (b.y1 < view.top() or b.y0 > view.bottom()):
                 continue
             p0 = tr.map(QtCore.QPointF(max(b.x0, top_left_x), b.y0))
             p1 = tr.map(QtCore.QPointF(b.x1, b.y1))
-            band_h = abs(p1.y() - p0.y())
-            pad_px = L.BAND_PAD_TOP * abs(tr.m22())  # the room above the first row of nodes
-            title_px = min(14 * s, max(8.0, pad_px * 0.45))
-            if band_h < 12:
+            if abs(p1.y() - p0.y()) < 12:
                 continue
-            x = p0.x() + 10 * s
-            f_title.setPixelSize(max(5, int(round(title_px))))
-            p.setFont(f_title)
-            fm = QtGui.QFontMetricsF(f_title)
-            plate = QtCore.QRectF(x - 3 * s, p0.y() + title_px * 1.3 - fm.ascent() - 1,
-                                  fm.horizontalAdvance(b.title) + 6 * s, fm.height() + 2)
+            x = p0.x() + 8 * s
+            base = p0.y() + pad_px * 0.5 + fm.ascent() * 0.42
+            sub = f"  {b.subtitle}" if b.subtitle else ""
+            w = fm.horizontalAdvance(b.title) + (fm_sub.horizontalAdvance(sub) if sub else 0)
+            plate = QtCore.QRectF(x - 4 * s, base - fm.ascent() - 2 * s, w + 8 * s, fm.height() + 3 * s)
             p.setPen(QtCore.Qt.PenStyle.NoPen)
             p.setBrush(plates[b.index % 2])
-            p.drawRoundedRect(plate, 3, 3)  # the title stays readable over edges
+            p.drawRoundedRect(plate, 3 * s, 3 * s)  # the title stays readable over edges
+            p.setFont(f_title)
             p.setPen(QtGui.QColor(th["band_title"]))
-            p.drawText(QtCore.QPointF(x, p0.y() + title_px * 1.3), b.title)
-            if b.subtitle and pad_px > 38 * s:
+            p.drawText(QtCore.QPointF(x, base), b.title)
+            if sub:
                 p.setFont(f_sub)
                 p.setPen(QtGui.QColor(th["ou_title"]))
-                p.drawText(QtCore.QPointF(x, p0.y() + 33 * s), b.subtitle)
+                p.drawText(QtCore.QPointF(x + fm.horizontalAdvance(b.title), base), sub)
+
+
+MIN_LABEL_PX = 7.0  # labels smaller than this are not drawn (zoom in to read them)
+HIGHLIGHT_LABEL_PX = 10.0  # the selected chain's labels are drawn at least this large, at any zoom
 
 
 class LabelsItem(pg.GraphicsObject):
-    """The labels of the visible nodes and the badges of the visible conditional edges."""
+    """The labels of the visible nodes (to the right of the node, on a subtle plate so they stay readable over
+    edges, cut at the end when longer than their column allows) and the badges of the visible conditional
+    edges. Labels shrink with the zoom below 1 (so they keep within their column) and are left out when they
+    would be too small to read; the selected chain's labels are always drawn."""
 
     def __init__(self, scene: SC.Scene, theme: dict, pixel_scale: float = 1.0):
         super().__init__()
@@ -498,6 +543,10 @@ class LabelsItem(pg.GraphicsObject):
         self._by = np.array([b[1] for b in scene.badges], dtype=float)
         self.setZValue(20)
         self.drawn_labels = 0  # for tests: how many labels the last paint drew
+        self.font_px = 0.0  # the label size of the last paint
+        self.strong: set = set()  # node indexes drawn bold and always (the selected chain)
+        self.dim = False  # other labels muted (a chain is selected)
+        self._elided: dict = {}
 
     def boundingRect(self):
         return self._rect
@@ -506,72 +555,150 @@ class LabelsItem(pg.GraphicsObject):
         self.theme = theme
         self.update()
 
+    def set_strong(self, idx, dim: bool) -> None:
+        self.strong = set(int(i) for i in idx)
+        self.dim = dim
+        self.update()
+
+    def label_px(self, tr) -> float:
+        """The label size in pixels under a transform (zoom): LABEL_PX at zoom >= 1, smaller below."""
+        sx = abs(tr.m11()) or abs(tr.m12()) or 1.0
+        sy = abs(tr.m22()) or abs(tr.m21()) or 1.0
+        overview = self.scene_data.view.mode == SC.OVERVIEW
+        row = (L.ROW_H if not overview else 60.0) * sy
+        s = self.pixel_scale
+        return min(L.LABEL_PX * (1.18 if overview else 1.0) * s, L.LABEL_PX * sx, row / 1.45)
+
     def paint(self, p, opt, widget):
         sc = self.scene_data
         tr = p.transform()
         view = self.viewRect()
         if view is None:
             return
-        px_per_unit = abs(tr.m22()) or abs(tr.m21()) or 1.0
-        overview = sc.view.mode == SC.OVERVIEW
-        row_px = (L.ROW_H if not overview else 60.0) * px_per_unit
         self.drawn_labels = 0
-        if row_px < MIN_ROW_PX * self.pixel_scale:
-            return
-        xs, ys = sc.xs, sc.ys
-        margin_x = L.COL_W
-        mask = ((xs >= view.left() - margin_x) & (xs <= view.right()) & (ys >= view.top() - L.ROW_H)
-                & (ys <= view.bottom() + L.ROW_H))
-        idx = np.nonzero(mask)[0]
-        if len(idx) > LABEL_MAX:
-            return
         s = self.pixel_scale
-        font_px = min((13 if overview else 11) * s, row_px * 0.6)  # smaller text in tight rows
-        if font_px < 6:  # too small to read (large exports): no labels
+        sx = abs(tr.m11()) or abs(tr.m12()) or 1.0
+        font_px = self.label_px(tr)
+        self.font_px = font_px
+        readable = font_px >= MIN_LABEL_PX * min(1.0, s) and font_px >= 5.5
+        xs, ys = sc.xs, sc.ys
+        idx = np.zeros(0, dtype=int)
+        if readable:
+            margin_x = L.LABEL_MAX_W + L.NODE_W
+            mask = ((xs >= view.left() - margin_x) & (xs <= view.right()) & (ys >= view.top() - L.ROW_H)
+                    & (ys <= view.bottom() + L.ROW_H))
+            idx = np.nonzero(mask)[0]
+            if len(idx) > LABEL_MAX:
+                idx = np.zeros(0, dtype=int)
+        strong = [i for i in self.strong if i < len(xs)]
+        if not len(idx) and not strong:
             return
-        font = QtGui.QFont()
-        font.setPixelSize(int(round(font_px)))
-        fm = QtGui.QFontMetricsF(font)
         p.resetTransform()
+        th = self.theme
+        text_c = QtGui.QColor(th["text"])
+        muted = QtGui.QColor(th["muted"])
+        plate = QtGui.QColor(th["label_bg"])
+        plate.setAlpha(200)
+        room = sc.label_room if sc.label_room is not None else np.full(len(xs), L.LABEL_MAX_W)
+        self._paint_labels(p, tr, [i for i in idx.tolist() if i not in self.strong], font_px, False,
+                           muted if self.dim else text_c, plate, room, sx)
+        if strong:
+            self._paint_labels(p, tr, strong, max(font_px, HIGHLIGHT_LABEL_PX * s), True, text_c, plate, room,
+                               max(sx, 1.0))
+        self.drawn_labels = len(idx) + len([i for i in strong if i not in set(idx.tolist())])
+        if readable:
+            self._paint_badges(p, tr, view, font_px)
+
+    def _paint_labels(self, p, tr, idx, font_px, bold, color, plate, room, sx) -> None:
+        if not idx:
+            return
+        sc = self.scene_data
+        s = self.pixel_scale
+        font = QtGui.QFont()
+        font.setPixelSize(max(5, int(font_px)))  # never rounded up: the column's room is sized for font_px
+        font.setBold(bold)
+        fm = QtGui.QFontMetricsF(font)
         p.setFont(font)
-        p.setPen(QtGui.QColor(self.theme["text"]))
-        col_px = (L.COL_W if not overview else 400.0) * px_per_unit
-        max_w = max(20.0, col_px - 26 * s)
-        elide = QtCore.Qt.TextElideMode.ElideMiddle
+        asc, h = fm.ascent(), fm.height()
+        elide = QtCore.Qt.TextElideMode.ElideRight
+        cache = self._elided
         for i in idx:
-            pt = tr.map(QtCore.QPointF(xs[i], ys[i]))
+            pt = tr.map(QtCore.QPointF(sc.xs[i], sc.ys[i]))
             ks = ST.kind_style(sc.kinds[i])
             text = sc.labels[i]
-            if fm.horizontalAdvance(text) > max_w:
-                text = fm.elidedText(text, elide, max_w)
-            # baseline just above the centre line: edges leaving the node run under the text
-            p.drawText(QtCore.QPointF(pt.x() + (ks.size / 2 + 3) * s, pt.y() - 2.5 * s), text)
-        self.drawn_labels = len(idx)
-        # badges of conditional edges (and counts in the overview)
-        if len(self._bx) and row_px >= (14 if not overview else 90) * s:
-            bmask = ((self._bx >= view.left()) & (self._bx <= view.right()) & (self._by >= view.top())
-                     & (self._by <= view.bottom()))
-            bidx = np.nonzero(bmask)[0]
-            if len(bidx) <= LABEL_MAX:
-                bf = QtGui.QFont()
-                bf.setPixelSize(max(5, int(round(9 * s))))
-                bf.setBold(True)
-                bfm = QtGui.QFontMetricsF(bf)
-                p.setFont(bf)
-                bg = QtGui.QColor(self.theme["badge_bg"])
-                border = QtGui.QPen(QtGui.QColor(self.theme["band_border"]))
-                fg = QtGui.QColor(self.theme["badge_text"])
-                for i in bidx:
-                    pt = tr.map(QtCore.QPointF(self._bx[i], self._by[i]))
-                    text = sc.badges[i][2]
-                    w = bfm.horizontalAdvance(text) + 6 * s
-                    h = bfm.height() + 2 * s
-                    r = QtCore.QRectF(pt.x() - w / 2, pt.y() - h / 2, w, h)
-                    p.setPen(border)
-                    p.setBrush(bg)
-                    p.drawRoundedRect(r, 3 * s, 3 * s)
-                    p.setPen(fg)
-                    p.drawText(r, QtCore.Qt.AlignmentFlag.AlignCenter, text)
+            # a little slack into the column gap: hinting makes small text a few per cent wider than estimated
+            max_w = max(20.0, float(room[i]) * sx * (1.12 if not bold else 1.6) + 3 * s)
+            key = (i, round(max_w), font.pixelSize(), bold)
+            shown = cache.get(key)
+            if shown is None:
+                shown = text if fm.horizontalAdvance(text) <= max_w else fm.elidedText(text, elide, max_w)
+                if len(cache) > 20000:
+                    cache.clear()
+                cache[key] = shown
+            x = pt.x() + (ks.size / 2 + 4) * s
+            y = pt.y() + asc - h / 2  # centred on the node
+            w = fm.horizontalAdvance(shown)
+            p.setPen(QtCore.Qt.PenStyle.NoPen)
+            p.setBrush(plate)
+            p.drawRoundedRect(QtCore.QRectF(x - 2 * s, pt.y() - h / 2, w + 4 * s, h), 2.5 * s, 2.5 * s)
+            p.setPen(color)
+            p.drawText(QtCore.QPointF(x, y), shown)
+
+    def _paint_badges(self, p, tr, view, font_px) -> None:
+        sc = self.scene_data
+        overview = sc.view.mode == SC.OVERVIEW
+        if not len(self._bx) or font_px < (8.0 if not overview else 7.0) * min(1.0, self.pixel_scale):
+            return
+        bmask = ((self._bx >= view.left()) & (self._bx <= view.right()) & (self._by >= view.top())
+                 & (self._by <= view.bottom()))
+        bidx = np.nonzero(bmask)[0]
+        if len(bidx) > LABEL_MAX:
+            return
+        s = self.pixel_scale
+        bf = QtGui.QFont()
+        bf.setPixelSize(max(5, int(round(font_px * 0.8))))
+        bf.setBold(True)
+        bfm = QtGui.QFontMetricsF(bf)
+        p.setFont(bf)
+        bg = QtGui.QColor(self.theme["badge_bg"])
+        border = QtGui.QPen(QtGui.QColor(self.theme["band_border"]))
+        fg = QtGui.QColor(self.theme["badge_text"])
+        if self.dim:
+            bg.setAlphaF(0.45)
+            fg.setAlphaF(0.45)
+        for i in bidx:
+            pt = tr.map(QtCore.QPointF(self._bx[i], self._by[i]))
+            text = sc.badges[i][2]
+            w = bfm.horizontalAdvance(text) + 6 * s
+            h = bfm.height() + 1 * s
+            r = QtCore.QRectF(pt.x() - w / 2, pt.y() - h / 2, w, h)
+            p.setPen(border)
+            p.setBrush(bg)
+            p.drawRoundedRect(r, 3 * s, 3 * s)
+            p.setPen(fg)
+            p.drawText(r, QtCore.Qt.AlignmentFlag.AlignCenter, text)
+
+
+_ARROW_CACHE: dict = {}
+ARROW_TIP = 8.0  # pixels from the target's centre: at its border
+
+
+def arrow_symbol(angle: float):
+    """An arrowhead symbol (QPainterPath) pointing at `angle` with its tip at the node's border."""
+    key = int(angle) % 360
+    path = _ARROW_CACHE.get(key)
+    if path is None:
+        pts = ST.arrow_polygon(key, tip=ARROW_TIP, length=9.0, half_width=4.0, box=ARROW_BOX)
+        path = QtGui.QPainterPath()
+        path.moveTo(*pts[0])
+        for x, y in pts[1:]:
+            path.lineTo(x, y)
+        path.closeSubpath()
+        _ARROW_CACHE[key] = path
+    return path
+
+
+ARROW_BOX = 40.0  # the arrow symbols' box (pixels): room for the tip offset and the head
 
 
 class SceneItems:
@@ -588,45 +715,82 @@ class SceneItems:
         self.titles = BandTitlesItem(scene.bands, th, pixel_scale, scene.view.mode == SC.OVERVIEW)
         self.edges = EdgesItem(lod=lod, antialias=aa)
         self.curves: dict[str, EdgeLayer] = {}
+        curves = scene.edge_curves or scene.edge_segments
         for key in ST.EDGE_STYLE_ORDER:
             if key == ST.HIGHLIGHT:
                 continue
-            parts = [a for a in (scene.edge_segments.get(key), scene.arrow_segments.get(key))
-                     if a is not None and len(a)]
-            if not parts:
+            seg = curves.get(key)
+            if seg is None or not len(seg):
                 continue
-            self.curves[key] = self.edges.add_layer(key, np.concatenate(parts),
-                                                    make_pen(ST.EDGE_STYLES[key], pixel_scale))
-        self.highlight_curve = EdgeCurveItem(np.zeros((0, 4)), make_pen(ST.EDGE_STYLES[ST.HIGHLIGHT], pixel_scale),
+            self.curves[key] = self.edges.add_layer(key, seg, make_pen(ST.EDGE_STYLES[key], pixel_scale))
+        hl_style = ST.EDGE_STYLES[ST.HIGHLIGHT]
+        self.highlight_curve = EdgeCurveItem(np.zeros((0, 4)), make_pen(hl_style, pixel_scale),
                                              lod=False, antialias=True)
-        self.highlight_curve.setZValue(-1)
+        casing = QtGui.QPen(QtGui.QColor(th["background"]))
+        casing.setWidthF((hl_style.width + 4) * pixel_scale)
+        casing.setCosmetic(True)
+        casing.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+        self.highlight_curve.casing_pen = casing
+        self.highlight_curve.setZValue(3)  # over every edge and arrowhead, under the nodes
+        self.arrows = pg.ScatterPlotItem(pxMode=True, antialias=True)
+        self.arrows.setZValue(-2)
+        self.hl_arrows = pg.ScatterPlotItem(pxMode=True, antialias=True)
+        self.hl_arrows.setZValue(3.5)
         self.nodes = pg.ScatterPlotItem(pxMode=True, antialias=True)
         self.nodes.setZValue(5)
+        self._dim_nodes: set = set()
         self._set_nodes(th)
         self.rings = pg.ScatterPlotItem(pxMode=True, antialias=True)
         self.rings.setZValue(4)
         self.labels = LabelsItem(scene, th, pixel_scale)
         self.set_highlight(scene.highlight)
 
-    def _set_nodes(self, th: dict) -> None:
+    def _set_nodes(self, th: dict, dim: set | None = None) -> None:
         sc = self.scene
         s = self.pixel_scale
         border = pg.mkPen(th["node_border"], width=max(0.5, 0.8 * s))
-        brushes, symbols, sizes = {}, {}, {}
+        dim_border = QtGui.QColor(th["node_border"])
+        dim_border.setAlphaF(0.25)
+        dim_pen = pg.mkPen(dim_border, width=max(0.5, 0.8 * s))
+        brushes, symbols, sizes, faint = {}, {}, {}, {}
         b_list, s_list, z_list = [], [], []
-        for k in sc.kinds:
+        dim = dim or set()
+        for i, k in enumerate(sc.kinds):
             if k not in brushes:
                 ks = ST.kind_style(k)
                 brushes[k] = pg.mkBrush(ks.color)
+                c = QtGui.QColor(ks.color)
+                c.setAlphaF(0.28)
+                faint[k] = pg.mkBrush(c)
                 symbols[k] = symbol_path(ks)
                 sizes[k] = ks.size * s
-            b_list.append(brushes[k])
+            b_list.append(faint[k] if i in dim else brushes[k])
             s_list.append(symbols[k])
             z_list.append(sizes[k])
-        self.nodes.setData(x=sc.xs, y=sc.ys, symbol=s_list, size=z_list, brush=b_list, pen=border)
+        pens = [dim_pen if i in dim else border for i in range(len(sc.kinds))] if dim else border
+        self.nodes.setData(x=sc.xs, y=sc.ys, symbol=s_list, size=z_list, brush=b_list, pen=pens)
+
+    def _set_arrows(self, item, arrows: list[tuple[np.ndarray, str]], opacity: float = 1.0) -> None:
+        xs, ys, sym, brushes = [], [], [], []
+        for arr, color in arrows:
+            if not len(arr):
+                continue
+            c = QtGui.QColor(color)
+            c.setAlphaF(opacity)
+            brush = pg.mkBrush(c)
+            xs.extend(arr[:, 0].tolist())
+            ys.extend(arr[:, 1].tolist())
+            sym.extend(arrow_symbol(a) for a in arr[:, 2].tolist())
+            brushes.extend([brush] * len(arr))
+        if not xs:
+            item.setData(x=np.zeros(0), y=np.zeros(0))
+            return
+        item.setData(x=np.array(xs), y=np.array(ys), symbol=sym, size=ARROW_BOX * self.pixel_scale, brush=brushes,
+                     pen=None)
 
     def items(self) -> list:
-        return [self.bands, self.edges, self.highlight_curve, self.rings, self.nodes, self.labels, self.titles]
+        return [self.bands, self.edges, self.arrows, self.highlight_curve, self.hl_arrows, self.rings, self.nodes,
+                self.labels, self.titles]
 
     def add_to(self, viewbox: pg.ViewBox) -> None:
         for it in self.items():
@@ -642,6 +806,8 @@ class SceneItems:
         self.bands.set_theme(th)
         self.titles.set_theme(th)
         self.labels.set_theme(th)
+        self.highlight_curve.casing_pen.setColor(QtGui.QColor(th["background"]))
+        self._dim_nodes = set()
         self._set_nodes(th)
         self.set_highlight(self.scene.highlight)
 
@@ -649,23 +815,36 @@ class SceneItems:
         for key, curve in self.curves.items():
             if "denied" in key:
                 curve.setVisible(visible)
+        self._draw_arrows(bool(self.scene.highlight.edges))
+
+    def _draw_arrows(self, dim: bool) -> None:
+        sc = self.scene
+        shown = [(sc.arrows.get(key, np.zeros((0, 3))), ST.EDGE_STYLES[key].color) for key in ST.EDGE_STYLE_ORDER
+                 if key != ST.HIGHLIGHT and (key not in self.curves or self.curves[key].isVisible())]
+        self._set_arrows(self.arrows, shown, ST.DIM_OPACITY if dim else 0.9)
 
     def set_highlight(self, hl: SC.Highlight) -> None:
         sc = self.scene
         self.scene.highlight = hl
         th = ST.theme(self.theme_name)
-        pairs = [(u, v) for u, v in hl.edges if u in sc.index and v in sc.index]
-        coords = [(sc.xs[sc.index[u]], sc.ys[sc.index[u]], sc.xs[sc.index[v]], sc.ys[sc.index[v]])
-                  for u, v in pairs]
-        seg, arr, _ = SC._segments(coords)
-        self.highlight_curve.set_segments(np.concatenate([seg, arr]) if len(seg) else np.zeros((0, 4)))
+        seg, arr = sc.pair_geometry(hl.edges)
+        self.highlight_curve.set_segments(seg)
+        self._set_arrows(self.hl_arrows, [(arr, ST.EDGE_STYLES[ST.HIGHLIGHT].color)])
+        chain = bool(len(seg))
+        self.edges.set_dim(chain)
+        self._draw_arrows(chain)
         ring_nodes = [n for n in hl.nodes if n in sc.index]
         if hl.selected is not None and hl.selected in sc.index and hl.selected not in ring_nodes:
             ring_nodes.append(hl.selected)
         idx = [sc.index[n] for n in ring_nodes]
+        dim = set(range(len(sc.ids))) - set(idx) if chain else set()
+        if dim != self._dim_nodes:
+            self._dim_nodes = dim
+            self._set_nodes(th, dim)
+        self.labels.set_strong(idx, chain)
         s = self.pixel_scale
         if idx:
-            self.rings.setData(x=sc.xs[idx], y=sc.ys[idx], symbol="o", size=26 * s, brush=None,
-                               pen=pg.mkPen(th["selection"], width=3 * s))
+            self.rings.setData(x=sc.xs[idx], y=sc.ys[idx], symbol="o", size=24 * s, brush=None,
+                               pen=pg.mkPen(th["selection"], width=2.5 * s))
         else:
             self.rings.setData(x=np.zeros(0), y=np.zeros(0))

@@ -73,11 +73,13 @@ class Scene:
     ys: np.ndarray
     index: dict
     bands: list[L.Band]
-    # per edge style key: list of (u, v) drawn, and segments as float arrays of shape (n, 4): x0, y0, x1, y1
+    # per edge style key: list of (u, v) drawn; `edge_segments`: two straight segments per edge (rows 2i, 2i+1:
+    # source -> the middle of the drawn curve -> target), a coarse outline for overlays; the drawn geometry is
+    # `edge_curves` (`curve_segs` rows per edge, see `edge_polyline`)
     edge_pairs: dict[str, list[tuple]]
     edge_segments: dict[str, np.ndarray]
-    arrow_segments: dict[str, np.ndarray]
-    badges: list[tuple[float, float, str]]  # (x, y, text) at edge midpoints
+    arrows: dict[str, np.ndarray]  # per style: (m, 3) x, y of the target and arrival angle (degrees), one per target
+    badges: list[tuple[float, float, str]]  # (x, y, text) near the target end of conditional edges
     width: float
     height: float
     show_denied: bool = False
@@ -85,6 +87,30 @@ class Scene:
     overview_info: dict = field(default_factory=dict)  # band key -> {"count": n, "title":..., "subtitle":...}
     overview_edges: dict = field(default_factory=dict)  # (a, b) -> {"count", "allowed", "conditional", "denied"}
     caption: list[str] = field(default_factory=list)
+    edge_curves: dict = field(default_factory=dict)  # per style: (n * curve_segs, 4) segments as drawn
+    curve_segs: int = 2
+    label_room: np.ndarray | None = None  # label width allowed per node (units at zoom 1)
+    ports: np.ndarray | None = None  # per node: how far right of it its edges leave (the end of its label)
+
+    def pair_geometry(self, pairs) -> tuple[np.ndarray, np.ndarray]:
+        """(segments, arrows) of edges between drawn nodes, drawn like the scene's edges (the highlighted chain)."""
+        pairs = [(u, v) for u, v in pairs if u in self.index and v in self.index and u != v]
+        if not pairs:
+            return np.zeros((0, 4)), np.zeros((0, 3))
+        iu = np.array([self.index[u] for u, _v in pairs], dtype=int)
+        iv = np.array([self.index[v] for _u, v in pairs], dtype=int)
+        coords = np.stack([self.xs[iu], self.ys[iu], self.xs[iv], self.ys[iv]], axis=1)
+        ports = self.ports[iu] if self.ports is not None and self.curve_segs > 2 else None
+        _coarse, fine, ang, _b = edge_geometry(coords, ports, self.curve_segs)
+        return fine, _arrows(pairs, self.xs[iv], self.ys[iv], ang, self.index)
+
+    def edge_polyline(self, key: str, i: int) -> np.ndarray:
+        """The drawn segments (k, 4) of edge i of style `key`."""
+        k = self.curve_segs
+        seg = self.edge_curves.get(key)
+        if seg is None or not len(seg):
+            return self.edge_segments[key][2 * i:2 * i + 2]
+        return seg[k * i:k * (i + 1)]
 
     # ---- counts and lookups ----
     @property
@@ -267,54 +293,74 @@ def _overview_layout(graph: nx.MultiDiGraph, estate: L.Estate) -> L.Layout:
 
 # ---- geometry ---------------------------------------------------------------------------------------------
 
-ARROW_LEN = 9.0
-ARROW_T = 0.62  # where along the edge the arrowhead sits
+CURVE_SEGMENTS = 12  # segments per drawn edge (a stub under the label, then a curve) when there are few edges
+PORT_PAD = 6.0  # edges leave a node at the end of its label
 
 
-def _segments(coords: list[tuple[float, float, float, float]], bends: bool = True) -> tuple[np.ndarray, np.ndarray, list]:
-    """Edge polylines and arrowheads, two segments per edge each (rows 2i, 2i+1 belong to edge i). Edges between
-    nodes of one column, and edges that go right to left, are bent so they do not run over other nodes."""
-    if not coords:
-        return np.zeros((0, 4)), np.zeros((0, 4)), []
-    c = np.asarray(coords, dtype=float)
+def curve_segments_for(n_edges: int) -> int:
+    """Segments per edge: smooth curves for small pictures, coarser ones (2: straight) for very many edges."""
+    return CURVE_SEGMENTS if n_edges <= 1500 else 6 if n_edges <= 6000 else 2
+
+
+def edge_geometry(coords, ports=None, k: int = CURVE_SEGMENTS) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                         np.ndarray]:
+    """Drawn edges. coords: (n, 4) x0, y0, x1, y1; ports: (n,) how far right of the source the edge leaves (the
+    end of its label). Returns (coarse (2n, 4): source -> middle -> target, fine (k*n, 4) segments as drawn,
+    arrival angles (n,) in degrees, badge points (n, 2)).
+
+    With k > 2 an edge runs straight from the node to the end of its label, then as a cubic curve that leaves
+    and arrives level: parallel edges between columns bundle into smooth fans instead of a hairball. Edges to a
+    column on the left (or the same column) loop around; long level edges bow below the row so they do not run
+    through the nodes of the columns they skip."""
+    c = np.asarray(coords, dtype=float).reshape(-1, 4)
+    n = len(c)
+    if not n:
+        z = np.zeros((0, 4))
+        return z, z.copy(), np.zeros(0), np.zeros((0, 2))
     x0, y0, x1, y1 = c[:, 0], c[:, 1], c[:, 2], c[:, 3]
-    dx, dy = x1 - x0, y1 - y0
-    length = np.hypot(dx, dy)
-    length[length == 0] = 1.0
-    # bend: edges inside one column, edges going right to left, and long level edges that would run
-    # through the nodes of the columns they skip
-    level_long = (np.abs(dy) < L.ROW_H / 2) & (dx > L.COL_W * 1.5)
-    bend = ((np.abs(dx) < 1.0) | (dx < 0) | level_long) & bends
-    # bent edges go through a control point offset perpendicular to the chord
-    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-    off = np.where(np.abs(dx) < 1.0, 60.0 + 0.15 * np.abs(dy),
-                   np.where(level_long, L.ROW_H * 0.45, 40.0 + 0.1 * length))  # down: labels sit above
-    nx_, ny_ = -dy / length, dx / length
-    cx = np.where(bend, mx + nx_ * off, mx)
-    cy = np.where(bend, my + ny_ * off, my)
-    # every edge is two segments (through its midpoint or its bend point), in edge order: rows 2i and 2i+1
-    seg = np.empty((2 * len(c), 4))
-    seg[0::2] = np.stack([x0, y0, cx, cy], axis=1)
-    seg[1::2] = np.stack([cx, cy, x1, y1], axis=1)
-    # arrowhead on the (last) segment reaching the target
-    ax0 = np.where(bend, cx, x0)
-    ay0 = np.where(bend, cy, y0)
-    t = np.where(bend, 0.55, ARROW_T)
-    tx, ty = ax0 + (x1 - ax0) * t, ay0 + (y1 - ay0) * t
-    ddx, ddy = x1 - ax0, y1 - ay0
-    dl = np.hypot(ddx, ddy)
-    dl[dl == 0] = 1.0
-    ux, uy = ddx / dl, ddy / dl
-    ca, sa = math.cos(math.radians(26)), math.sin(math.radians(26))
-    lx = tx - ARROW_LEN * (ux * ca - uy * sa)
-    ly = ty - ARROW_LEN * (uy * ca + ux * sa)
-    rx = tx - ARROW_LEN * (ux * ca + uy * sa)
-    ry = ty - ARROW_LEN * (uy * ca - ux * sa)
-    arrows = np.empty((2 * len(c), 4))
-    arrows[0::2] = np.stack([lx, ly, tx, ty], axis=1)
-    arrows[1::2] = np.stack([rx, ry, tx, ty], axis=1)
-    mids = list(zip(np.where(bend, cx, mx).tolist(), np.where(bend, cy, my).tolist()))
-    return seg, arrows, mids
+    if k <= 2 or ports is None:
+        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+        coarse = np.empty((2 * n, 4))
+        coarse[0::2] = np.stack([x0, y0, mx, my], axis=1)
+        coarse[1::2] = np.stack([mx, my, x1, y1], axis=1)
+        ang = np.degrees(np.arctan2(y1 - y0, x1 - x0))
+        bx, by = x0 + (x1 - x0) * 0.5, y0 + (y1 - y0) * 0.5
+        return coarse, coarse.copy(), ang, np.stack([bx, by], axis=1)
+    px = x0 + np.asarray(ports, dtype=float)
+    dxp = x1 - px
+    dy = y1 - y0
+    fwd = dxp >= 24.0
+    h = np.where(fwd, dxp * 0.5, 60.0 + 0.2 * np.abs(dxp))
+    level = np.abs(dy) < L.ROW_H * 0.5
+    v = np.where(fwd & level & (dxp > 300.0), L.ROW_H * 0.62, np.where(~fwd & level, L.ROW_H * 1.4, 0.0))
+    c1x, c1y = px + h, y0 + v
+    c2x, c2y = x1 - h, y1 + v
+    t = np.linspace(0.0, 1.0, k)[None, :]  # k points: k - 1 curve segments, plus the stub
+    a, b_ = (1 - t) ** 3, 3 * (1 - t) ** 2 * t
+    cc, d = 3 * (1 - t) * t ** 2, t ** 3
+    bxs = a * px[:, None] + b_ * c1x[:, None] + cc * c2x[:, None] + d * x1[:, None]
+    bys = a * y0[:, None] + b_ * c1y[:, None] + cc * c2y[:, None] + d * y1[:, None]
+    fine = np.empty((n, k, 4))
+    fine[:, 0] = np.stack([x0, y0, px, y0], axis=1)
+    fine[:, 1:, 0], fine[:, 1:, 1] = bxs[:, :-1], bys[:, :-1]
+    fine[:, 1:, 2], fine[:, 1:, 3] = bxs[:, 1:], bys[:, 1:]
+    mid = k // 2
+    coarse = np.empty((2 * n, 4))
+    coarse[0::2] = np.stack([x0, y0, bxs[:, mid], bys[:, mid]], axis=1)
+    coarse[1::2] = np.stack([bxs[:, mid], bys[:, mid], x1, y1], axis=1)
+    ang = np.degrees(np.arctan2(y1 - bys[:, -2], x1 - bxs[:, -2]))
+    tb = int(round((k - 1) * 0.78))
+    return coarse, fine.reshape(n * k, 4), ang, np.stack([bxs[:, tb], bys[:, tb]], axis=1)
+
+
+def _arrows(pairs, xs_t, ys_t, ang, index) -> np.ndarray:
+    """One arrowhead per target and arrival direction (steps of ARROW_ANGLE_STEP)."""
+    seen = {}
+    step = ST.ARROW_ANGLE_STEP
+    for (u, v), x, y, a in zip(pairs, xs_t, ys_t, ang):
+        q = int(round(a / step)) % (360 // step)
+        seen.setdefault((v, q), (x, y, q * step))
+    return np.array(list(seen.values()), dtype=float).reshape(-1, 3)
 
 
 # ---- building ------------------------------------------------------------------------------------------------
@@ -358,20 +404,30 @@ def build_scene(graph: nx.MultiDiGraph, estate: L.Estate, view: View = View(), *
     for (u, v) in highlight.edges:
         if u in index and v in index:
             groups[ST.HIGHLIGHT].append((u, v))
-    edge_pairs, edge_segments, arrow_segments = {}, {}, {}
+    room = np.fromiter((lay.label_room.get(n, L.LABEL_MAX_W) for n in ids), float, len(ids))
+    own = np.fromiter((L.label_width(t) for t in labels), float, len(ids))
+    port = np.minimum(own, room) + ST.KIND_STYLES.get(S.ROLE).size / 2 + PORT_PAD
+    k = curve_segments_for(sum(len(v) for v in groups.values()))
+    edge_pairs, edge_segments, arrows, curves = {}, {}, {}, {}
     badges: list[tuple[float, float, str]] = []
+    badge_seen: set = set()
     for key in ST.EDGE_STYLE_ORDER:
         pairs = groups.get(key, [])
-        coords = [(xs[index[u]], ys[index[u]], xs[index[v]], ys[index[v]]) for u, v in pairs]
-        seg, arr, mids = _segments(coords)
-        edge_pairs[key], edge_segments[key], arrow_segments[key] = pairs, seg, arr
+        iu = np.fromiter((index[u] for u, _v in pairs), int, len(pairs))
+        iv = np.fromiter((index[v] for _u, v in pairs), int, len(pairs))
+        coords = np.stack([xs[iu], ys[iu], xs[iv], ys[iv]], axis=1) if pairs else np.zeros((0, 4))
+        coarse, fine, ang, bpts = edge_geometry(coords, port[iu] if pairs else None, k)
+        edge_pairs[key], edge_segments[key], curves[key] = pairs, coarse, fine
+        arrows[key] = _arrows(pairs, xs[iv], ys[iv], ang, index) if pairs else np.zeros((0, 3))
         if key != ST.HIGHLIGHT:
-            for (u, v), (mx, my) in zip(pairs, mids):
+            for (u, v), (bx, by) in zip(pairs, bpts.tolist()):
                 b = best[(u, v)][2]
-                if b:
-                    badges.append((mx, my, " ".join(b)))
+                if b and (v, b) not in badge_seen:  # one badge per target and condition
+                    badge_seen.add((v, b))
+                    badges.append((bx, by, " ".join(b)))
     sc = Scene(view, graph, estate, ids, kinds, labels, xs, ys, index, lay.bands, edge_pairs, edge_segments,
-               arrow_segments, badges, lay.width, lay.height, show_denied, highlight)
+               arrows, badges, lay.width, lay.height, show_denied, highlight)
+    sc.edge_curves, sc.curve_segs, sc.label_room, sc.ports = curves, k, room, port
     sc.caption = caption if caption is not None else default_caption(estate, view, graph)
     return sc
 
@@ -415,16 +471,20 @@ def _build_overview(graph, estate, view, lay, show_denied, highlight, caption) -
             continue
         state = S.ALLOWED if e[S.ALLOWED] else S.CONDITIONAL if e[S.CONDITIONAL] else S.DENIED
         groups[ST.edge_style_key(True, state)].append((a, b))
-    edge_pairs, edge_segments, arrow_segments, badges = {}, {}, {}, []
+    edge_pairs, edge_segments, arrows, badges = {}, {}, {}, []
     for key in ST.EDGE_STYLE_ORDER:
         pairs = groups.get(key, [])
         coords = [(xs[index[u]], ys[index[u]], xs[index[v]], ys[index[v]]) for u, v in pairs]
-        seg, arr, mids = _segments(coords, bends=False)
-        edge_pairs[key], edge_segments[key], arrow_segments[key] = pairs, seg, arr
-        for (u, v), (mx, my) in zip(pairs, mids):
+        seg, _fine, ang, mids = edge_geometry(coords, None, 2)
+        edge_pairs[key], edge_segments[key] = pairs, seg
+        arrows[key] = (_arrows(pairs, [c[2] for c in coords], [c[3] for c in coords], ang, index) if pairs
+                       else np.zeros((0, 3)))
+        for (u, v), (mx, my) in zip(pairs, mids.tolist()):
             badges.append((mx, my, f"×{agg[(u, v)]['count']}"))
     sc = Scene(view, graph, estate, ids, kinds, labels, xs, ys, index, lay.bands, edge_pairs, edge_segments,
-               arrow_segments, badges, lay.width, lay.height, show_denied, highlight, info, agg)
+               arrows, badges, lay.width, lay.height, show_denied, highlight, info, agg)
+    sc.edge_curves, sc.curve_segs = dict(edge_segments), 2
+    sc.label_room = np.full(len(ids), 360.0)
     sc.caption = caption if caption is not None else default_caption(estate, view, graph)
     return sc
 
@@ -559,7 +619,8 @@ def preview_scene(snapshot) -> Scene:
     empty = {key: [] for key in ST.EDGE_STYLE_ORDER}
     zeros = {key: np.zeros((0, 4)) for key in ST.EDGE_STYLE_ORDER}
     sc = Scene(View(OVERVIEW), None, est, ids, [ST.OVERVIEW_ACCOUNT.kind] * len(ids), labels, xs, ys,
-               {n: i for i, n in enumerate(ids)}, lay.bands, empty, zeros, dict(zeros), [], lay.width, lay.height,
-               overview_info=info)
+               {n: i for i, n in enumerate(ids)}, lay.bands, empty, zeros,
+               {key: np.zeros((0, 3)) for key in ST.EDGE_STYLE_ORDER}, [], lay.width, lay.height,
+               overview_info=info, edge_curves=dict(zeros), label_room=np.full(len(ids), 360.0))
     sc.caption = [est.name, "account overview · building the trust graph…"]
     return sc

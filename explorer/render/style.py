@@ -84,6 +84,7 @@ class EdgeStyle:
     color: str
     width: float  # pixels
     dash: tuple[float, ...] = ()  # dash pattern in multiples of the width; () = solid
+    opacity: float = 1.0  # same-account edges are lighter: the cross-account ones stand out
 
 
 SAME = "same"
@@ -96,12 +97,14 @@ def edge_style_key(cross_account: bool, state: str) -> str:
 
 
 EDGE_STYLES: dict[str, EdgeStyle] = {
-    edge_style_key(False, S.ALLOWED): EdgeStyle(edge_style_key(False, S.ALLOWED), "same account", "#7c8799", 1.3),
-    edge_style_key(True, S.ALLOWED): EdgeStyle(edge_style_key(True, S.ALLOWED), "cross-account", "#ea580c", 2.2),
+    edge_style_key(False, S.ALLOWED): EdgeStyle(edge_style_key(False, S.ALLOWED), "same account", "#8592a6", 1.0,
+                                                (), 0.7),
+    edge_style_key(True, S.ALLOWED): EdgeStyle(edge_style_key(True, S.ALLOWED), "cross-account", "#e8590c", 1.8,
+                                               (), 0.9),
     edge_style_key(False, S.CONDITIONAL): EdgeStyle(edge_style_key(False, S.CONDITIONAL),
-                                                    "same account, conditional", "#2a9d8f", 1.4, (4, 3)),
+                                                    "same account, conditional", "#2a9d8f", 1.1, (4, 3), 0.8),
     edge_style_key(True, S.CONDITIONAL): EdgeStyle(edge_style_key(True, S.CONDITIONAL),
-                                                   "cross-account, conditional", "#a16207", 2.2, (4, 3)),
+                                                   "cross-account, conditional", "#b45309", 1.8, (4, 3), 0.9),
     edge_style_key(False, S.DENIED): EdgeStyle(edge_style_key(False, S.DENIED),
                                                "trusted, not permitted", "#dc2626", 1.1, (1, 2.5)),
     edge_style_key(True, S.DENIED): EdgeStyle(edge_style_key(True, S.DENIED),
@@ -120,15 +123,18 @@ THEMES = {
         "background": "#ffffff", "text": "#1f2933", "muted": "#52606d", "band_a": "#f1f5f9", "band_b": "#e7eef6",
         "band_border": "#cbd5e1", "band_title": "#334155", "ou_title": "#64748b", "node_border": "#1f2933",
         "selection": "#e11d8f", "badge_bg": "#fff7d6", "badge_text": "#7a4b00", "caption_bg": "#f8fafc",
-        "dim": "#c5ccd6",
+        "dim": "#c5ccd6", "label_bg": "#ffffff",
     },
     "dark": {
         "background": "#15191f", "text": "#e5e9f0", "muted": "#9aa5b1", "band_a": "#1e252e", "band_b": "#242c37",
         "band_border": "#3b4654", "band_title": "#d6dde6", "ou_title": "#8a97a8", "node_border": "#0b0e12",
         "selection": "#ff4fb8", "badge_bg": "#4a3a10", "badge_text": "#ffe08a", "caption_bg": "#1b2027",
-        "dim": "#3a4350",
+        "dim": "#3a4350", "label_bg": "#15191f",
     },
 }
+
+
+DIM_OPACITY = 0.16  # edges and nodes off the selected chain, while a chain is selected
 
 
 def theme(name: str) -> dict[str, str]:
@@ -164,3 +170,56 @@ def format_seconds(seconds: int | float | None) -> str:
     if h:
         return f"{h} h"
     return f"{m} min"
+
+
+# ---- text widths without Qt (the layout sizes columns by their labels) ------------------------------------------
+
+# advance widths of DejaVu Sans (the default sans-serif of most Linux desktops, and one of the widest: an estimate
+# that is safe elsewhere) for ASCII 32..126, in hundredths of the pixel size
+_ADVANCE = (32, 40, 46, 84, 64, 95, 78, 27, 39, 39, 50, 84, 32, 36, 32, 34, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64,
+            34, 34, 84, 84, 84, 53, 100, 68, 69, 70, 77, 63, 58, 77, 75, 29, 29, 66, 56, 86, 75, 79, 60, 79, 69, 63,
+            61, 73, 68, 99, 68, 61, 68, 39, 34, 39, 84, 50, 50, 61, 63, 55, 63, 62, 35, 63, 63, 28, 28, 58, 28, 97,
+            63, 61, 63, 63, 41, 52, 39, 63, 59, 82, 59, 59, 52, 64, 34, 64, 84)
+_WIDTH_CACHE: dict[str, float] = {}
+
+
+def text_width(text: str, px: float = 11.0) -> float:
+    """Estimated width in pixels of `text` drawn at `px` pixels (no Qt needed)."""
+    w = _WIDTH_CACHE.get(text)
+    if w is None:
+        w = 0.0
+        for ch in text:
+            o = ord(ch)
+            w += _ADVANCE[o - 32] if 32 <= o < 127 else 80
+        w /= 100.0
+        if len(_WIDTH_CACHE) < 200_000:
+            _WIDTH_CACHE[text] = w
+    return w * px
+
+
+def elide_end(text: str, max_width: float, px: float = 11.0) -> str:
+    """`text` cut at the end with an ellipsis to fit `max_width` pixels at `px` (estimated widths)."""
+    if text_width(text, px) <= max_width:
+        return text
+    out = text
+    while out and text_width(out + "…", px) > max_width:
+        out = out[:-1]
+    return out.rstrip(" ./:-_") + "…"
+
+
+# ---- arrowheads: drawn at the target, pointing along the edge's arrival direction -----------------------------
+
+ARROW_ANGLE_STEP = 15  # degrees: arrowheads are symbols pre-rotated in steps of this
+
+
+def arrow_polygon(angle_deg: float, *, tip: float, length: float = 9.0, half_width: float = 4.0,
+                  box: float) -> tuple[tuple[float, float], ...]:
+    """An arrowhead pointing at `angle_deg` (0 = to the right, y down) whose tip is `tip` pixels before the centre
+    (the node's border), in a symbol box `box` pixels wide (coordinates divided by the box: unit box)."""
+    a = math.radians(angle_deg)
+    ux, uy = math.cos(a), math.sin(a)
+    tx, ty = -ux * tip, -uy * tip
+    bx, by = tx - ux * length, ty - uy * length
+    px, py = -uy * half_width, ux * half_width
+    pts = ((tx, ty), (bx + px, by + py), (bx - ux * length * -0.25, by - uy * length * -0.25), (bx - px, by - py))
+    return tuple((round(x / box, 4), round(y / box, 4)) for x, y in pts)

@@ -7,6 +7,7 @@ import io
 import re
 from xml.sax.saxutils import escape
 
+from explorer.render import layout as L
 from explorer.render import scene as SC
 from explorer.render import style as ST
 
@@ -31,6 +32,16 @@ def _symbol(out: io.StringIO, kind_style: ST.KindStyle, x: float, y: float, size
     else:
         pts = " ".join(f"{_num(x + px * size)},{_num(y + py * size)}" for px, py in kind_style.symbol)
         out.write(f'<polygon points="{pts}" fill="{kind_style.color}" stroke="{stroke}" stroke-width="1"{extra}')
+
+
+ARROW_TIP = 8.0  # as the window's arrowheads (qt_canvas.ARROW_TIP)
+
+
+def _polyline(seg) -> str:
+    if not len(seg):
+        return ""
+    pts = [f"M{_num(seg[0][0])} {_num(seg[0][1])}"] + [f"L{_num(r[2])} {_num(r[3])}" for r in seg]
+    return "".join(pts)
 
 
 def _dash(es: ST.EdgeStyle, scale: float = 1.0) -> str:
@@ -71,40 +82,56 @@ def scene_to_svg(scene: SC.Scene, width: float = 1920.0, *, theme: str = "light"
         w(f'<rect x="{_num(band.x0)}" y="{_num(band.y0)}" width="{_num(band.x1 - band.x0)}" '
           f'height="{_num(band.y1 - band.y0)}" fill="{fill}" stroke="{th["band_border"]}" '
           f'vector-effect="non-scaling-stroke"/>\n')
-        w(f'<text x="{_num(band.x0 + 12)}" y="{_num(band.y0 + 20)}" font-size="15" font-weight="bold" '
-          f'fill="{th["band_title"]}">{escape(band.title)}</text>\n')
+        ty = band.y0 + L.BAND_PAD_TOP * 0.5 + 4.5
+        w(f'<text x="{_num(band.x0 + 8)}" y="{_num(ty)}" font-size="13" font-weight="bold" '
+          f'fill="{th["band_title"]}">{escape(band.title)}')
         if band.subtitle:
-            w(f'<text x="{_num(band.x0 + 12)}" y="{_num(band.y0 + 36)}" font-size="11" '
-              f'fill="{th["ou_title"]}">{escape(band.subtitle)}</text>\n')
-        w("</g>\n")
-    # edges under nodes
+            w(f'<tspan font-size="11.5" font-weight="normal" fill="{th["ou_title"]}">'
+              f'  {escape(band.subtitle)}</tspan>')
+        w("</text>\n</g>\n")
+    # edges under nodes: the drawn curves, dimmed while a chain is selected; arrowheads at the targets
+    hl = scene.highlight
+    chain = bool(scene.edge_pairs.get(ST.HIGHLIGHT))
+    k = scene.curve_segs if scene.edge_curves else 2
     for key in ST.EDGE_STYLE_ORDER:
         pairs = scene.edge_pairs.get(key) or []
         if not pairs:
             continue
         es = ST.EDGE_STYLES[key]
-        seg, arr = scene.edge_segments[key], scene.arrow_segments[key]
+        seg = (scene.edge_curves or scene.edge_segments)[key]
+        opacity = 1.0 if key == ST.HIGHLIGHT else es.opacity * (ST.DIM_OPACITY if chain else 1.0)
+        if key == ST.HIGHLIGHT:
+            w(f'<g id="edges-highlight-casing" stroke="{th["background"]}" stroke-width="{_num(es.width + 4)}" '
+              f'fill="none" stroke-linecap="round" stroke-linejoin="round">\n')
+            for i in range(len(pairs)):
+                w(f'<path d="{_polyline(seg[k * i:k * (i + 1)])}"/>\n')
+            w("</g>\n")
         w(f'<g id="edges-{key}" class="edges" stroke="{es.color}" stroke-width="{_num(es.width)}" fill="none" '
-          f'stroke-linecap="round"{_dash(es)}>\n')
+          f'stroke-opacity="{_num(opacity)}" stroke-linecap="round" stroke-linejoin="round"{_dash(es)}>\n')
         for i, (u, v) in enumerate(pairs):
-            a, b = seg[2 * i], seg[2 * i + 1]
-            h1, h2 = arr[2 * i], arr[2 * i + 1]
-            d = (f"M{_num(a[0])} {_num(a[1])}L{_num(a[2])} {_num(a[3])}L{_num(b[2])} {_num(b[3])}"
-                 f"M{_num(h1[0])} {_num(h1[1])}L{_num(h1[2])} {_num(h1[3])}L{_num(h2[0])} {_num(h2[1])}")
             tip = scene.edge_tooltip(u, v) if key != ST.HIGHLIGHT else "selected path"
-            w(f'<path d="{d}" vector-effect="non-scaling-stroke"><title>{escape(tip)}</title></path>\n')
+            w(f'<path d="{_polyline(seg[k * i:k * (i + 1)])}"><title>{escape(tip)}</title></path>\n')
         w("</g>\n")
+        arr = scene.arrows.get(key)
+        if arr is not None and len(arr):
+            w(f'<g id="arrows-{key}" fill="{es.color}" fill-opacity="{_num(min(1.0, opacity + 0.1))}">\n')
+            for x, y, a in arr.tolist():
+                pts = ST.arrow_polygon(a, tip=ARROW_TIP, box=1.0)
+                w('<polygon points="' + " ".join(f"{_num(x + px)},{_num(y + py)}" for px, py in pts) + '"/>')
+            w("\n</g>\n")
     if scene.badges:
-        w(f'<g id="badges" font-size="9" fill="{th["badge_text"]}">\n')
+        faded = ' opacity="0.45"' if chain else ""
+        w(f'<g id="badges" font-size="9" font-weight="bold" fill="{th["badge_text"]}"{faded}>\n')
         for x, y, text in scene.badges:
-            bw = 6.0 * len(text) + 6
-            w(f'<rect x="{_num(x - bw / 2)}" y="{_num(y - 7)}" width="{_num(bw)}" height="13" rx="3" '
+            bw = ST.text_width(text, 9.0) * 1.08 + 6
+            w(f'<rect x="{_num(x - bw / 2)}" y="{_num(y - 6.5)}" width="{_num(bw)}" height="13" rx="3" '
               f'fill="{th["badge_bg"]}" stroke="{th["band_border"]}" stroke-width="0.5"/>'
               f'<text x="{_num(x)}" y="{_num(y + 3)}" text-anchor="middle">{escape(text)}</text>\n')
         w("</g>\n")
-    # nodes, grouped by account
-    hl = scene.highlight
+    # nodes, grouped by account; labels to the right on a halo, cut at the end to their column's room
     overview = scene.view.mode == SC.OVERVIEW
+    strong = set(hl.nodes) | ({hl.selected} if hl.selected is not None else set())
+    label_size = 13.0 if overview else LABEL_SIZE
     for band in scene.bands:
         idx = nodes_by_band.get(band.key, [])
         if not idx:
@@ -115,13 +142,26 @@ def scene_to_svg(scene: SC.Scene, width: float = 1920.0, *, theme: str = "light"
             x, y = float(scene.xs[i]), float(scene.ys[i])
             size = ks.size * NODE_SCALE
             node = scene.ids[i]
-            stroke = th["selection"] if (node in hl.nodes or node == hl.selected) else th["node_border"]
-            w("<g>")
+            on_chain = node in strong
+            dimmed = chain and not on_chain
+            stroke = th["selection"] if on_chain else th["node_border"]
+            w('<g opacity="0.35">' if dimmed else "<g>")
             _symbol(out, ks, x, y, size, "/>", stroke)
-            w(f'<text x="{_num(x + size / 2 + 3)}" y="{_num(y - 2.5)}" font-size="{_num(14 if overview else LABEL_SIZE)}" '
-              f'fill="{th["text"]}">{escape(scene.labels[i])}</text>')
+            room = float(scene.label_room[i]) if scene.label_room is not None else L.LABEL_MAX_W
+            text = ST.elide_end(scene.labels[i], room * 1.1, label_size)
+            weight = ' font-weight="bold"' if on_chain else ""
+            w(f'<text x="{_num(x + size / 2 + 4)}" y="{_num(y + label_size * 0.36)}" font-size="{_num(label_size)}"'
+              f'{weight} fill="{th["text"]}" stroke="{th["label_bg"]}" stroke-width="3" stroke-opacity="0.8" '
+              f'stroke-linejoin="round" paint-order="stroke">{escape(text)}</text>')
             w(f"<title>{escape(scene.node_tooltip(node))}</title></g>\n")
         w("</g>\n")
+    if chain:  # rings around the chain's nodes
+        w(f'<g id="chain-rings" fill="none" stroke="{th["selection"]}" stroke-width="2.5">\n')
+        for n in strong:
+            if n in scene.index:
+                x, y = scene.position(n)
+                w(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="12"/>')
+        w("\n</g>\n")
     w("</g>\n")
     # legend
     w(f'<g id="legend" font-size="13" fill="{th["text"]}">\n')

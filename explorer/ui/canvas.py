@@ -12,9 +12,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.render import scene as SC
 from explorer.render.qt_canvas import SceneItems
+from explorer.ui.legend import LegendOverlay
 
 HIT_NODE_PX = 10.0
 HIT_EDGE_PX = 5.0
+FIT_MARGIN = 0.025  # of the scene, on each side
+MAX_STRETCH = 1.5  # fit: one axis may be scaled at most this much more than the other
+MAX_FIT_ZOOM = 1.6  # fit: a small picture is not blown up beyond this
 
 
 class GraphCanvas(pg.GraphicsView):
@@ -28,16 +32,39 @@ class GraphCanvas(pg.GraphicsView):
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
         self.viewbox = pg.ViewBox(invertY=True, enableMenu=False, defaultPadding=0.02)
-        self.viewbox.setAspectLocked(True)
+        # nodes and labels are drawn in pixels: fitting may scale the two axes a little differently (see fit)
+        self.viewbox.setAspectLocked(False)
         self.setCentralItem(self.viewbox)
         self.setMouseTracking(True)
         self.scene_data: SC.Scene | None = None
         self.items: SceneItems | None = None
         self.theme_name = "light"
         self._hover_key = None
+        self._auto_fit = True  # refit on resize until the user pans or zooms
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_move)
+        self.viewbox.sigRangeChangedManually.connect(self._manual_range)
         self.setToolTip("")
+        self.legend = LegendOverlay(self)
+        self.place_overlays()
+
+    def _manual_range(self, *_a) -> None:
+        self._auto_fit = False
+
+    def place_overlays(self) -> None:
+        """The legend sits in the bottom-right corner of the view."""
+        legend = getattr(self, "legend", None)
+        if legend is None:
+            return
+        m = 10
+        legend.move(max(0, self.width() - legend.width() - m), max(0, self.height() - legend.height() - m))
+        legend.raise_()
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self.place_overlays()
+        if getattr(self, "_auto_fit", False) and getattr(self, "scene_data", None) is not None:
+            self.fit()
 
     # ---- content ----
     def set_scene(self, scene: SC.Scene, *, keep_view: bool = False) -> None:
@@ -47,6 +74,7 @@ class GraphCanvas(pg.GraphicsView):
         self.scene_data = scene
         self.items = SceneItems(scene, self.theme_name)
         self.items.add_to(self.viewbox)
+        self.legend.set_scene(scene)
         if old_range is not None:
             self.viewbox.setRange(xRange=old_range[0], yRange=old_range[1], padding=0)
         else:
@@ -58,16 +86,28 @@ class GraphCanvas(pg.GraphicsView):
         self.setBackground(theme(name)["background"])
         if self.items is not None:
             self.items.set_theme(name)
+        self.legend.set_theme(name)
 
     def set_highlight(self, hl: SC.Highlight) -> None:
         if self.items is not None:
             self.items.set_highlight(hl)
 
     def fit(self) -> None:
+        """The whole picture in view, both axes, with a small margin. Symbols and labels are pixel-sized, so the
+        axes may be scaled differently to fill the view, within MAX_STRETCH of each other."""
         sc = self.scene_data
         if sc is None:
             return
-        self.viewbox.setRange(QtCore.QRectF(0, 0, sc.width, sc.height), padding=0.02)
+        self._auto_fit = True
+        vw = max(float(self.viewbox.width()), 50.0)
+        vh = max(float(self.viewbox.height()), 50.0)
+        w = max(sc.width, 1.0) * (1 + 2 * FIT_MARGIN)
+        h = max(sc.height, 1.0) * (1 + 2 * FIT_MARGIN)
+        sx, sy = vw / w, vh / h
+        sx, sy = min(sx, sy * MAX_STRETCH, MAX_FIT_ZOOM), min(sy, sx * MAX_STRETCH, MAX_FIT_ZOOM)
+        xr, yr = vw / sx, vh / sy
+        cx, cy = sc.width / 2, sc.height / 2
+        self.viewbox.setRange(xRange=(cx - xr / 2, cx + xr / 2), yRange=(cy - yr / 2, cy + yr / 2), padding=0)
 
     def center_on(self, node, zoom_rows: float = 18.0) -> bool:
         """Centre the view on a node, zoomed so that about `zoom_rows` rows are visible."""
@@ -78,6 +118,7 @@ class GraphCanvas(pg.GraphicsView):
         from explorer.render.layout import ROW_H
         h = zoom_rows * ROW_H
         w = h * max(self.width(), 1) / max(self.height(), 1)
+        self._auto_fit = False
         self.viewbox.setRange(QtCore.QRectF(pos[0] - w / 2, pos[1] - h / 2, w, h), padding=0)
         return True
 
@@ -96,10 +137,12 @@ class GraphCanvas(pg.GraphicsView):
         ys = [p[1] for p in pts]
         rect = QtCore.QRectF(min(xs) - COL_W * 0.3, min(ys) - ROW_H * 3, max(xs) - min(xs) + COL_W * 1.3,
                              max(ys) - min(ys) + ROW_H * 6)
+        self._auto_fit = False
         self.viewbox.setRange(rect, padding=0.05)
         return True
 
     def zoom(self, factor: float) -> None:
+        self._auto_fit = False
         self.viewbox.scaleBy((factor, factor))
 
     # ---- mapping and hit testing ----
@@ -131,7 +174,8 @@ class GraphCanvas(pg.GraphicsView):
             return ("node", sc.ids[i])
         best = None
         tol2 = (HIT_EDGE_PX * px) ** 2
-        for key, seg in sc.edge_segments.items():
+        k = sc.curve_segs if sc.edge_curves else 2
+        for key, seg in (sc.edge_curves or sc.edge_segments).items():
             if not len(seg) or key == "highlight":
                 continue
             if self.items is not None and key in self.items.curves and not self.items.curves[key].isVisible():
@@ -144,7 +188,7 @@ class GraphCanvas(pg.GraphicsView):
             dist2 = (ax + t * dx - x) ** 2 + (ay + t * dy - y) ** 2
             j = int(np.argmin(dist2))
             if dist2[j] <= tol2 and (best is None or dist2[j] < best[0]):
-                best = (float(dist2[j]), sc.edge_pairs[key][j // 2])
+                best = (float(dist2[j]), sc.edge_pairs[key][j // k])
         if best is not None:
             return ("edge", best[1])
         band = sc.band_at(x, y)

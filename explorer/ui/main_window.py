@@ -17,6 +17,7 @@ from explorer.ui.model import EDGE, NODE, PATH, ExplorerModel
 from explorer.ui.paths_panel import PathsPanel
 from explorer.ui.search import SearchBox, search_entries
 from explorer.ui.whatif_panel import WhatIfPanel
+from explorer.ui import review
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 DEMO_ORG = RESOURCES / "demo-org"
@@ -58,15 +59,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self.load_report = LoadReportWidget()
         self.search = SearchBox()
 
-        self.inspector_dock = self._dock("Inspector", self.inspector, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self.paths_dock = self._dock("Chains", self.paths_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self.whatif_dock = self._dock("What-if context", self.whatif, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.legend_dock = self._dock("Legend", self.legend, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        # the graph dominates: one column of docks on the right (the inspector above; chains, what-if and the full
+        # legend as tabs below); the canvas carries a compact legend in its corner
+        right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        self.inspector_dock = self._dock("Inspector", self.inspector, right)
+        self.paths_dock = self._dock("Chains", self.paths_panel, right)
+        self.whatif_dock = self._dock("What-if context", self.whatif, right)
+        self.legend_dock = self._dock("Legend", self.legend, right)
         self.report_dock = self._dock("Load report", self.load_report, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
         self.splitDockWidget(self.inspector_dock, self.paths_dock, QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.inspector_dock, self.paths_dock], [600, 260], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.inspector_dock], [500], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.whatif_dock], [250], QtCore.Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.paths_dock, self.whatif_dock)
+        self.tabifyDockWidget(self.whatif_dock, self.legend_dock)
+        self.setTabPosition(right, QtWidgets.QTabWidget.TabPosition.North)
+        self.paths_dock.raise_()
+        self.legend_dock.hide()  # Help > Legend shows it; the canvas has the compact one
+        self.resizeDocks([self.inspector_dock, self.paths_dock], [560, 330], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.inspector_dock], [430], QtCore.Qt.Orientation.Horizontal)
+        self.setCorner(QtCore.Qt.Corner.BottomRightCorner, right)  # bottom docks sit under the graph only
         self.report_dock.hide()
 
         self._build_actions()
@@ -75,8 +84,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status()
         self._connect()
         self.apply_theme()
+        review.install(self)  # findings, compare, CloudTrail, revocation, collection (explorer/ui/review.py)
+        self._graph_dominant()
 
     # ---- construction ----
+    def _graph_dominant(self) -> None:
+        """Default geometry: docks below the graph take at most a quarter of the window's height."""
+        bottom = [d for d in self.findChildren(QtWidgets.QDockWidget)
+                  if self.dockWidgetArea(d) == QtCore.Qt.DockWidgetArea.BottomDockWidgetArea and not d.isHidden()]
+        if bottom:
+            self.resizeDocks(bottom[:1], [max(160, self.height() // 4)], QtCore.Qt.Orientation.Vertical)
+
     def _dock(self, title: str, widget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(title.replace(" ", "_"))

@@ -17,6 +17,20 @@ from explorer.ui import workers as W
 
 NODE, EDGE, PATH = "node", "edge", "path"
 
+# Edge marks: what the review features (compare, CloudTrail overlay, revocation preview, findings) paint over the
+# graph. Generic: a mark is a kind and an optional badge; the marks layer (explorer/ui/marks_layer.py) decides the
+# colours. Marked pairs missing from the drawn graph are drawn as ghost (dashed) lines when both nodes are shown.
+MARK_ADDED, MARK_REMOVED, MARK_CHANGED, MARK_USED, MARK_LOST, MARK_KEPT, MARK_FOCUS = (
+    "added", "removed", "changed", "used", "lost", "kept", "focus")
+
+
+@dataclass(frozen=True)
+class EdgeMark:
+    kind: str  # one of the MARK_* kinds
+    label: str = ""  # a short badge drawn at the middle of the edge ("3x", "+", ...)
+    weight: float = 1.0  # line width multiplier (edge use: more events, thicker)
+    tooltip: str = ""
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -40,6 +54,8 @@ class ExplorerModel(QtCore.QObject):
     progress = QtCore.Signal(int, int, str)
     error = QtCore.Signal(str)
     loadFailed = QtCore.Signal(str)
+    marksChanged = QtCore.Signal()  # edge / node marks or the edge filter changed
+    findingsChanged = QtCore.Signal()  # model.findings replaced (or cleared)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -62,6 +78,12 @@ class ExplorerModel(QtCore.QObject):
         self._generation = 0
         self._jobs: dict[str, W.Job] = {}
         self._scene_pending = False
+        # review features (explorer/ui/review.py): marks per owner, an optional edge filter, the findings report
+        self.mark_sets: dict[str, dict] = {}  # owner -> {(u, v) or (u, v, key): EdgeMark}
+        self.node_mark_sets: dict[str, dict] = {}  # owner -> {node: EdgeMark}
+        self.edge_filter: tuple[str, frozenset] | None = None  # (name, {(u, v, key)}) edges drawn, or None: all
+        self.findings = None  # explorer.analysis.findings.FindingsReport of the current graph
+        self.findings_error = ""
 
     # ---- jobs ----
     def _run(self, slot: str, fn, *args, done=None, busy: str = "", failed=None, partial=None, partial_arg=None,
@@ -104,7 +126,8 @@ class ExplorerModel(QtCore.QObject):
 
     def busy_text(self) -> str:
         names = {"load": "loading", "context": "re-evaluating edges", "scene": "laying out", "paths": "finding chains",
-                 "effective": "effective permissions"}
+                 "effective": "effective permissions", "findings": "checking findings",
+                 "compare": "comparing snapshots", "overlay": "reading CloudTrail", "revoke": "revocation preview"}
         return ", ".join(names.get(k, k) for k in self._jobs)
 
     def is_busy(self, slot: str | None = None) -> bool:
@@ -197,12 +220,14 @@ class ExplorerModel(QtCore.QObject):
     def layout_generation(self):
         if self.view.mode in (SC.FULL, SC.OVERVIEW, SC.PATH):
             return self._generation
+        if self.edge_filter is not None:  # a filtered focus / account view has its own node set
+            return (self._generation, self.context, self.edge_filter)
         return (self._generation, self.context)
 
     def request_scene(self) -> None:
         if self.tg is None:
             return
-        self._run("scene", W.scene_job, self.tg, self.view, done=self._scene_done, highlight=self.highlight(),
+        self._run("scene", W.scene_job, self.display_tg(), self.view, done=self._scene_done, highlight=self.highlight(),
                   show_denied=self.show_denied, cache=self.layouts, generation=self.layout_generation())
 
     def _scene_done(self, scene) -> None:
@@ -313,3 +338,88 @@ class ExplorerModel(QtCore.QObject):
             return 0
         return sum(1 for _, a in self.tg.graph.nodes(data=True)
                    if a.get(S.KIND) in (S.USER, S.ROLE, S.SERVICE_LINKED_ROLE))
+
+    # ---- review features: marks, edge filter, findings ----
+    def set_edge_marks(self, marks: dict, *, owner: str = "marks", nodes: dict | None = None) -> None:
+        """Marks drawn over the graph: {(u, v) or (u, v, key): EdgeMark or kind}; `nodes`: {node: EdgeMark or
+        kind}. Each feature owns one set (`owner`); setting an empty dict removes that owner's marks."""
+        def norm(d):
+            return {k: (m if isinstance(m, EdgeMark) else EdgeMark(str(m))) for k, m in (d or {}).items()}
+        edge_marks, node_marks = norm(marks), norm(nodes)
+        if edge_marks:
+            self.mark_sets[owner] = edge_marks
+        else:
+            self.mark_sets.pop(owner, None)
+        if node_marks:
+            self.node_mark_sets[owner] = node_marks
+        else:
+            self.node_mark_sets.pop(owner, None)
+        self.marksChanged.emit()
+
+    def clear_edge_marks(self, owner: str | None = None) -> None:
+        if owner is None:
+            self.mark_sets.clear()
+            self.node_mark_sets.clear()
+        else:
+            self.mark_sets.pop(owner, None)
+            self.node_mark_sets.pop(owner, None)
+        self.marksChanged.emit()
+
+    def edge_marks(self) -> dict:
+        """Every owner's edge marks merged per drawn pair (u, v): the owner set last wins."""
+        out: dict = {}
+        for marks in self.mark_sets.values():
+            for key, mark in marks.items():
+                out[(key[0], key[1])] = mark
+        return out
+
+    def node_marks(self) -> dict:
+        out: dict = {}
+        for marks in self.node_mark_sets.values():
+            out.update(marks)
+        return out
+
+    def set_edge_filter(self, edges, name: str = "filter") -> None:
+        """Draw only these edges ({(u, v, key)}); None: every edge. Nodes and their positions stay."""
+        new = None if edges is None else (name, frozenset(edges))
+        if new != self.edge_filter:
+            self.edge_filter = new
+            self.marksChanged.emit()
+            self.request_scene()
+
+    def display_tg(self):
+        """The graph the canvas draws: the current one, or a read-only view of it without the filtered edges."""
+        if self.tg is None or self.edge_filter is None:
+            return self.tg
+        return FilteredGraph(self.tg, self.edge_filter[1])
+
+    def compute_findings(self, settings=None) -> None:
+        """Run the finding checks on the current graph in the background; `findingsChanged` when done."""
+        if self.tg is None:
+            return
+        self.findings = None
+        self.findings_error = ""
+        self.findingsChanged.emit()
+
+        def failed(msg):
+            self.findings_error = msg
+            self.findingsChanged.emit()
+        self._run("findings", W.findings_job, self.snapshot, self.tg, done=self._findings_done, failed=failed,
+                  settings=settings)
+
+    def _findings_done(self, report) -> None:
+        self.findings = report
+        self.findingsChanged.emit()
+
+
+class FilteredGraph:
+    """A TrustGraph seen without some edges (a read-only networkx view: nothing is copied or changed)."""
+
+    def __init__(self, tg, keep: frozenset):
+        import networkx as nx
+        self.base = tg
+        self.snapshot, self.context, self.settings = tg.snapshot, tg.context, tg.settings
+        self.graph = nx.subgraph_view(tg.graph, filter_edge=lambda u, v, k: (u, v, k) in keep)
+
+    def node_for(self, arn_or_name):
+        return self.base.node_for(arn_or_name)

@@ -152,3 +152,76 @@ def export_job(scene, out, width, theme, *, progress, cancel):
     from explorer.render.svg import write_svg
     write_svg(scene, out, width, theme=theme)
     return str(out)
+
+
+# ---- review features (findings, compare, CloudTrail, revocation, collection) --------------------------------
+
+def findings_job(snapshot, tg, *, progress, cancel, settings=None):
+    """The finding checks on the current graph (explorer.analysis.findings.find)."""
+    from explorer.analysis.findings import find
+    progress(0, 1, "checking findings")
+    return find(snapshot, tg, settings)
+
+
+def compare_job(path, current_tg, *, progress, cancel, current_is_newer=True):
+    """Load a second snapshot, build its graph under the current context and diff the two:
+    (other snapshot, other graph, GraphDiff). With `current_is_newer` the loaded one is the baseline (old)."""
+    from explorer.analysis.diff import diff_graphs
+    from explorer.graph import build_trust_graph
+    from explorer.snapshot import load_snapshot
+
+    def p(done, total, message=""):
+        progress(done, max(total, 1) * 3, f"loading the other snapshot: {message}")
+    other = load_snapshot(path, progress=p, cancel=cancel)
+    if not other.accounts:
+        from explorer.errors import SnapshotError
+        raise SnapshotError("the snapshot holds no account (no authorization-details data was found)",
+                            file=str(path))
+    progress(1, 3, "building the other snapshot's trust graph")
+    other_tg = build_trust_graph(other, context=current_tg.context, settings=current_tg.settings)
+    if cancel():
+        raise Cancelled()
+    progress(2, 3, "comparing")
+    diff = diff_graphs(other_tg, current_tg) if current_is_newer else diff_graphs(current_tg, other_tg)
+    return other, other_tg, diff
+
+
+def diff_job(current_tg, other_tg, *, progress, cancel, current_is_newer=True, context=None):
+    """Diff two built graphs again (direction swapped, or a what-if changed the context: the other graph is then
+    re-evaluated under the same context first). Returns (other graph, GraphDiff)."""
+    from explorer.analysis.diff import diff_graphs
+    if context is not None and other_tg.context != context:
+        progress(0, 2, "re-evaluating the other snapshot's edges")
+        other_tg = other_tg.with_context(context)
+    progress(1, 2, "comparing")
+    diff = diff_graphs(other_tg, current_tg) if current_is_newer else diff_graphs(current_tg, other_tg)
+    return other_tg, diff
+
+
+def overlay_job(tg, *, progress, cancel):
+    """The CloudTrail overlay of the current graph (explorer.analysis.cloudtrail.overlay)."""
+    from explorer.analysis.cloudtrail import overlay
+    progress(0, 1, "matching CloudTrail events to edges")
+    return overlay(tg)
+
+
+def revoke_job(tg, role, revoke_before, *, progress, cancel):
+    """explorer.analysis.revocation.preview: a modified copy of the snapshot, the original is untouched."""
+    from explorer.analysis.revocation import preview
+    progress(0, 1, "previewing the revocation")
+    return preview(tg, role, revoke_before)
+
+
+def collect_job(options, *, progress, cancel, event=None):
+    """explorer.collect.collect_snapshot with its progress events forwarded (`event(ProgressEvent)`) and the
+    job's cancel flag as the collector's cancel callable. Returns the CollectResult."""
+    from explorer.collect import collect_snapshot
+
+    def on_event(ev):
+        if event is not None:
+            event(ev)
+        try:
+            progress(ev.accounts_done, ev.accounts_total, ev.message or ev.kind)
+        except Cancelled:  # the collector checks `cancel` itself and stops cleanly
+            pass
+    return collect_snapshot(options, progress=on_event, cancel=cancel)
