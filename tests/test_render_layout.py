@@ -70,10 +70,17 @@ def test_scene_styles_edges_by_account_and_state():
     shown = SC.build_scene(g, est, show_denied=True)
     assert (arn(DEV, "user", "bob"), arn(PROD, "role", "ProdAdmin")) in shown.edge_pairs[
         ST.edge_style_key(True, S.DENIED)]
-    # two segments and two arrow strokes per edge
+    # a coarse outline of two segments per edge, the drawn curve of `curve_segs` segments per edge, and one
+    # arrowhead per target (and arrival direction) at most
     for key, pairs in sc.edge_pairs.items():
         assert sc.edge_segments[key].shape == (2 * len(pairs), 4)
-        assert sc.arrow_segments[key].shape == (2 * len(pairs), 4)
+        assert sc.edge_curves[key].shape == (sc.curve_segs * len(pairs), 4)
+        targets = {v for _u, v in pairs}
+        assert len(targets) <= len(sc.arrows[key]) <= len(pairs)
+        for i, (u, v) in enumerate(pairs):  # each drawn edge runs from its source to its target
+            poly = sc.edge_polyline(key, i)
+            assert np.allclose(poly[0, :2], sc.position(u)) and np.allclose(poly[-1, 2:], sc.position(v))
+            assert np.allclose(poly[1:, :2], poly[:-1, 2:])  # connected
     assert ST.EDGE_STYLES[ST.edge_style_key(False, S.CONDITIONAL)].dash
     assert not ST.EDGE_STYLES[ST.edge_style_key(False, S.ALLOWED)].dash
 

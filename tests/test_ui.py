@@ -76,7 +76,9 @@ def test_path_selected_through_the_api_is_listed_highlighted_and_explained(windo
     path = m.paths[0]
     assert m.selection.kind == "path"
     hl = window.canvas.items.highlight_curve
-    assert len(hl.xData) == 8 * len(path.hops)  # per hop: two segments and two arrow strokes, two points each
+    k = window.canvas.scene_data.curve_segs
+    assert len(hl.xData) == 2 * k * len(path.hops)  # per hop: the drawn curve, k segments of two points each
+    assert len(window.canvas.items.hl_arrows.data) == len(path.hops)  # and an arrowhead at each hop's target
     text = window.inspector.text()
     assert "alice.nguyen" in text and "BreakGlassAdmin" in text
     assert "one hour" in window.inspector.session_note.text()  # the role-chaining cap, said in words

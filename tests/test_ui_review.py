@@ -74,7 +74,6 @@ def test_clicking_a_finding_selects_its_principal_and_shows_evidence_and_fix(win
              and x.subject == SANDBOX_GH)
     item = next(dock.tree.topLevelItem(i) for i in range(dock.tree.topLevelItemCount())
                 if dock.tree.topLevelItem(i).data(0, QtCore.Qt.ItemDataRole.UserRole + 1) is f)
-    rect = dock.tree.visualItemRect(item)
     dock.tree.scrollToItem(item)
     rect = dock.tree.visualItemRect(item)
     qtbot.mouseClick(dock.tree.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
@@ -143,6 +142,13 @@ def test_compare_mode_shows_exactly_the_change_and_marks_it(window, tmp_path, qt
     layer = rv.marks
     assert layer.ghost_count == 1 and layer.drawn_count == 1  # alice's edge is not in the opened graph: a ghost
     assert rv.compare_dockw.isVisible()
+    # a what-if change re-evaluates both graphs under the new context: still exactly the one trust change
+    window.whatif.mfa.setCurrentText("true")
+    _settle(window)
+    qtbot.waitUntil(lambda: not rv.compare.busy, timeout=30000)
+    assert rv.compare.other_tg.context == window.model.context
+    assert [(e.source, e.target) for e in rv.compare.diff.edges_added] == [(ALICE, INCIDENT)]
+    assert [(e.source, e.target) for e in rv.compare.diff.edges_removed] == [(BOB, INCIDENT)]
     # swapped: the demo is the newer one
     rv.compare.swap()
     _settle(window)
@@ -217,6 +223,11 @@ def test_revoke_dialog_previews_prod_deploy(window, qtbot):
     dlg.when_edit.setDateTime(QtCore.QDateTime(QtCore.QDate(2026, 12, 1), QtCore.QTime(0, 0), QtCore.QTimeZone.utc()))
     qtbot.waitUntil(lambda: dlg.preview.revoke_before.month == 12, timeout=20000)
     assert "2026-12-01T00:00:00Z" in dlg.policy_view.toPlainText()
+    # a what-if change: the preview is computed again under the new context
+    first = dlg.preview
+    window.whatif.mfa.setCurrentText("true")
+    qtbot.waitUntil(lambda: dlg.preview is not first, timeout=20000)
+    assert dlg.preview.old_graph.context.is_known("aws:MultiFactorAuthPresent")
     dlg.copy_policy()
     assert "AWSRevokeOlderSessions" not in QtWidgets.QApplication.clipboard().text()  # the document only
     assert "aws:TokenIssueTime" in QtWidgets.QApplication.clipboard().text()

@@ -22,6 +22,7 @@ from explorer.graph.indexes import (IdentityIndex, TrustNames, WELL_KNOWN_WEB_ID
 from explorer.graph.policies import PolicyCompiler
 from explorer.iam.context import UNKNOWN, Context
 from explorer.iam.decision import Decision
+from explorer.iam.evaluate import request_key
 from explorer.iam.request import Request
 from explorer.iam.settings import DEFAULT_SETTINGS, Settings
 from explorer.snapshot.model import RCP, RCP_FULL_AWS_ACCESS, SCP, Role, Snapshot
@@ -35,6 +36,9 @@ _ASSUMED_CALLER_SIDE = {
 # keys the engine reads for every AssumeRole whatever the policies say (T9: passing session tags or a source
 # identity needs sts:TagSession / sts:SetSourceIdentity): a change re-decides every candidate
 _EXTRA_ACTIONS_KEYS = ("aws:tagkeys", "sts:sourceidentity")
+# The fast path: decide identical sub-problems once (TrustGraph._decide). Off: every candidate is decided by the
+# engine on its own (the plain path; tests/test_graph_fastpath.py checks both give the same graph).
+MEMOISE_DECISIONS = True
 
 
 class RoleInfo:
@@ -119,6 +123,10 @@ class TrustGraph:
         self._path_cache: dict = {}
         self._env: "TrustGraph | None" = None
         self._interned: dict = {}
+        # the fast path's memo (see _decide): request_key -> outcome, shared by with_context copies (the key holds
+        # the context values that matter); None when MEMOISE_DECISIONS is off
+        self._memo: dict | None = {} if MEMOISE_DECISIONS else None
+        self._memo_parts: dict = {}
         self.workers = 1  # worker processes for deciding many candidates (see build_trust_graph)
 
     # ------------------------------------------------------------------ public API
@@ -424,26 +432,24 @@ class TrustGraph:
     def _intern(self, value):
         return self._interned.setdefault(value, value)
 
-    def _hop_decision(self, cand: Candidate, caller: Caller, info: RoleInfo, ctx) -> tuple[Decision, tuple]:
+    def _hop_decision(self, cand: Candidate, caller: Caller, info: RoleInfo, ctx, request: Request | None = None
+                      ) -> tuple[Decision, tuple]:
         """The hop's Decision (for a caller outside the snapshot, with the "caller's own policies" requirement
         added) and its requirements."""
         from explorer.iam import evaluate
-        full = evaluate(self._request(cand, caller, info, ctx, cand.action, side="full"))
+        if request is None:
+            request = self._request(cand, caller, info, ctx, cand.action, side="full")
+        full = evaluate(request)
         requires = tuple(tuple(alt) for alt in full.requirements)
         if caller.foreign and is_allowed(full):
             requires = and_requirements(requires, ((caller_policies_requirement(caller.account_id),),))
             full = dataclasses.replace(full, requirements=requires)
         return full, requires
 
-    def _decide(self, cand: Candidate) -> EdgeData | None:
-        """Decide one candidate: its edge data, or None when the role side does not trust the caller. Only
-        the state, requirements and reason are kept; DECISION, TRUST_DECISION and IDENTITY_DECISION are computed
-        again when read (deterministic, same inputs), which keeps a 100,000-principal graph small."""
+    def _outcome(self, cand: Candidate, caller: Caller, info: RoleInfo, ctx, request: Request):
+        """(state, requires, reason, notes) of a candidate, or None when the role side does not trust the caller."""
         from explorer.iam import evaluate
-        caller = self.callers[cand.caller]
-        info = self.roles[cand.role]
-        ctx = self.request_context(caller, cand.role)
-        full, requires = self._hop_decision(cand, caller, info, ctx)
+        full, requires = self._hop_decision(cand, caller, info, ctx, request)
         notes: tuple = ()
         if is_allowed(full):
             if caller.foreign:
@@ -461,12 +467,44 @@ class TrustGraph:
             state = S.DENIED
             requires = ()
             reason = f"trusted but not permitted: {full.reason}"
+        it = self._intern
+        return (state, it(requires) if requires else (), it(reason), it(badges(requires)) if requires else (),
+                notes)
+
+    def _decide(self, cand: Candidate) -> EdgeData | None:
+        """Decide one candidate: its edge data, or None when the role side does not trust the caller. Only
+        the state, requirements and reason are kept; DECISION, TRUST_DECISION and IDENTITY_DECISION are computed
+        again when read (deterministic, same inputs), which keeps a 100,000-principal graph small.
+
+        Identical sub-problems are decided once (the fast path, docs/trust-graph.md "Performance"): the outcome
+        is memoised under `explorer.iam.evaluate.request_key` of the hop's request, which holds everything the
+        engine reads (the applicable statements of every layer, how the trust names the caller, the values of
+        the context keys those statements read), plus what the outcome adds (the caller's account, whether its
+        policies are outside the snapshot, whether it has an identity side). Two callers of one account with
+        the same relevant statements share one decision of a role; fixing aws:PrincipalOrgID collapses likewise."""
+        caller = self.callers[cand.caller]
+        info = self.roles[cand.role]
+        ctx = self.request_context(caller, cand.role)
+        request = self._request(cand, caller, info, ctx, cand.action, side="full")
+        memo = self._memo
+        if memo is not None:
+            key = request_key(request, self._memo_parts)
+            if key is not None:
+                key = (key, caller.account_id, caller.foreign, caller.identity_side)
+                out = memo.get(key, _MISSING)
+                if out is _MISSING:
+                    out = memo[key] = self._outcome(cand, caller, info, ctx, request)
+            else:
+                out = self._outcome(cand, caller, info, ctx, request)
+        else:
+            out = self._outcome(cand, caller, info, ctx, request)
+        if out is None:
+            return None
+        state, requires, reason, badge, notes = out
         caller_acct = caller.account_id
         cross = bool(caller_acct) and caller_acct != info.role.account_id
-        it = self._intern
-        data = EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: it(requires) if requires else (),
-                         S.CROSS_ACCOUNT: cross, S.REASON: it(reason),
-                         S.BADGES: it(badges(requires)) if requires else (), S.VIA: cand.via, S.NOTES: notes})
+        data = EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: requires, S.CROSS_ACCOUNT: cross,
+                         S.REASON: reason, S.BADGES: badge, S.VIA: cand.via, S.NOTES: notes})
         data.set_lazy(self._env if self._env is not None else self, cand)
         return data
 

@@ -117,6 +117,24 @@ class _Lookup:
         self.touched: set = set()
         self.defaults = defaults
 
+    def peek(self, key: str):
+        """The value __call__ returns for `key`, without recording that it was read (for request_key)."""
+        if self.overrides:
+            v = self.overrides.get(key, _MISSING)
+            if v is not _MISSING:
+                return v
+        v = self.ctx.get_lower(key, _MISSING)
+        if v is not _MISSING:
+            return v
+        v = self.derived.get(key, _MISSING)
+        if v is not _MISSING:
+            return v
+        if self.tags_known and key.startswith("aws:principaltag/"):
+            return None
+        if not self.closed:
+            return UNKNOWN
+        return self.defaults.get(key) if self.defaults else None
+
     def __call__(self, key: str):
         self.touched.add(key)
         if self.overrides:
@@ -562,6 +580,147 @@ def evaluate(request: Request) -> Decision:
                         layers, reqs, settings_used, warnings)
     rule, reason = _why_not(gates, paths, deny)
     return Decision(Result.IMPLICIT_DENY, rule, reason, layers, (), settings_used, warnings)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# memo keys: which requests are certain to get the same answer
+# ---------------------------------------------------------------------------------------------------------
+_ROLE_KEYS: dict = {}
+
+
+def _role_key_cached(arn: str):
+    got = _ROLE_KEYS.get(arn, _MISSING)
+    if got is _MISSING:
+        if len(_ROLE_KEYS) > 65536:
+            _ROLE_KEYS.clear()
+        got = _ROLE_KEYS[arn] = role_key(arn)
+    return got
+
+
+def _policy_list(value):
+    """The compiled policies of a request field, or None when it holds something else (dicts to compile)."""
+    if not value:
+        return ()
+    if type(value) is Policy:
+        return (value,)
+    if type(value) in (list, tuple) and all(type(p) is Policy for p in value):
+        return value
+    return None
+
+
+def request_key(request: Request, intern: dict | None = None):
+    """A hashable key of everything `evaluate(request)` reads to decide: two requests with equal keys (made with the
+    same `intern` dict) get the same result, rule, reason and requirements.
+    (The explanation's warnings and notes may still differ, e.g. a note naming the caller's own unique id.)
+
+    The key holds, instead of the principal's ARN and the full context: the principal's kind, account, partition
+    and flags; per policy layer the statements that may apply to (action, resource) (`Policy.applicable`) and how
+    the resource policy's Principal elements name the caller (`match_principal`); and the values of exactly the
+    context keys those statements can read (`Statement.keys_read`), as evaluate's lookup would see them. Callers
+    that differ only in what no applicable statement reads (their ARN, their name, unrelated tags) get equal
+    keys, which is what lets a graph decide identical sub-problems once.
+
+    `intern` (optional dict) maps the per-layer parts to small ints, so that many keys share them. Returns None
+    when the request is outside what the key covers (policies given as documents, session tags or a source
+    identity passed, GetCallerIdentity): decide it with evaluate directly."""
+    principal = request.principal
+    action = request.action.strip().lower()
+    if action == "sts:getcalleridentity":
+        return None
+    resource = request.resource
+    layers_in = (_policy_list(request.identity_policies), _policy_list(request.permissions_boundary),
+                 _policy_list(request.session_policy), _policy_list(request.resource_policy))
+    if None in layers_in:
+        return None
+    identity_pols, boundary_pols, session_pols, resource_pols = layers_in
+    kind = principal.kind
+    p_acct = principal.account_id
+    r_acct = request.resource_account or account_of(resource) or p_acct
+    settings = request.settings
+    overrides = {}
+    if request.mfa_token_passed:
+        overrides[MFA_KEY] = ("true",)
+    elif kind == ROLE_SESSION and settings.mfa_in_role_session == MFA_NEVER:
+        overrides[MFA_KEY] = ("false",)
+    dkey = (principal, r_acct)
+    derived = _DERIVED_CACHE.get(dkey)
+    if derived is None:
+        if len(_DERIVED_CACHE) > 8192:
+            _DERIVED_CACHE.clear()
+        derived = _DERIVED_CACHE[dkey] = derived_context(principal, r_acct)
+    lookup = _Lookup(request.context, derived, overrides, bool(principal.tags),
+                     _TEMPORARY_DEFAULTS if kind in _TEMPORARY_KINDS else None)
+    peek = lookup.peek
+    is_assume = action in ASSUME_ROLE_ACTIONS
+    if is_assume:  # T9 parameters (session tags, source identity): decided with extra actions; not covered
+        tk = peek("aws:tagkeys")
+        si = peek("sts:sourceidentity")
+        if (tk is not UNKNOWN and tk) or (si is not UNKNOWN and si):
+            return None
+        for k, v in request.context.items():
+            if v and k.lower().startswith("aws:requesttag/"):
+                return None
+    if request.inherited_transitive_tag_keys:
+        return None
+    if intern is None:
+        intern = {}
+    statements: list = []
+
+    def sig(pols, with_principal: bool = False):
+        parts = []
+        for pol in pols:
+            if not pol.valid:
+                continue
+            app = pol.applicable(action, resource)
+            if app:
+                parts.append(app)
+                for st, _static in app:
+                    if st.keys_read:
+                        statements.append(st)
+                    if with_principal and st.principal is not None:
+                        if st.not_principal:
+                            parts.append(not_principal_excludes(st.principal, principal, request.unique_ids, None))
+                        else:
+                            parts.append(match_principal(st.principal, principal, request.unique_ids, None))
+        t = (bool(pols), tuple(parts))
+        got = intern.get(t)
+        if got is None:
+            got = intern[t] = len(intern)
+        return got
+
+    rcps = None
+    if request.rcps is not None:
+        flat = []
+        for level in request.rcps:
+            pl = _policy_list(level)
+            if pl is None:
+                return None
+            flat.extend(pl)
+        rcps = sig(flat, True)
+    scps = None
+    if request.scps is not None:
+        levels = []
+        for level in request.scps:
+            pl = _policy_list(level)
+            if pl is None:
+                return None
+            levels.append(sig(pl))
+        scps = tuple(levels)
+    res = sig(resource_pols, True)
+    ide = sig(identity_pols)
+    bnd = sig(boundary_pols)
+    ses = sig(session_pols)
+    values = tuple(peek(k) for st in statements for k in st.keys_read)
+    p_arn = principal.arn
+    partitions = (p_arn.split(":", 2)[1] if p_arn.startswith("arn:") else None,
+                  resource.split(":", 2)[1] if resource.startswith("arn:") else None)
+    self_trust = (is_assume and kind == ROLE_SESSION
+                  and _role_key_cached(principal.role_arn or p_arn) == _role_key_cached(resource))
+    mfa = peek(MFA_KEY) if kind == IAM_USER_STS else None
+    return (request.action, resource, request.resource_account, kind, p_acct, principal.is_service_linked,
+            bool(principal.tags), partitions, self_trust, request.mfa_token_passed, settings, request.context.closed, request.principal_is_management_account,
+            request.resource_is_management_account, request.resource_is_aws_managed_key, rcps, scps, res, ide, bnd,
+            ses, values, mfa)
 
 
 def _level_name(i: int, n: int) -> str:

@@ -45,7 +45,8 @@ def _as_list(value) -> list:
 class Statement:
     __slots__ = ("policy", "index", "sid", "effect", "actions", "not_action", "_action_matchers",
                  "resources", "not_resource", "_resource_matchers", "_resource_any", "principal",
-                 "not_principal", "conditions", "problems", "warnings", "raw", "where", "prefixes", "_plain_match")
+                 "not_principal", "conditions", "problems", "warnings", "raw", "where", "prefixes", "_plain_match",
+                 "_keys_read")
 
     def __init__(self, policy: "Policy", index: int, raw, where: str):
         self.policy = policy
@@ -68,6 +69,27 @@ class Statement:
         self.warnings: list[str] = []
         self.prefixes: tuple = ()
         self._plain_match = None
+        self._keys_read = None
+
+    @property
+    def keys_read(self) -> tuple:
+        """Lower-case context keys that evaluating this statement may look up: its condition keys and the policy
+        variables of its condition values and Resource/NotResource (a superset; computed once). Two requests
+        that agree on these keys' values (and on everything else the engine reads) get the same answer from
+        this statement."""
+        if self._keys_read is None:
+            keys: dict = {}
+            for cond in self.conditions:
+                keys[cond.key_lower] = None
+                for tpl in cond.templates or ():
+                    for var in tpl.variables():
+                        keys[var.key_lower] = None
+            for tpl in self.resources or ():
+                if tpl.has_vars:
+                    for var in tpl.variables():
+                        keys[var.key_lower] = None
+            self._keys_read = tuple(keys)
+        return self._keys_read
 
     @property
     def valid(self) -> bool:

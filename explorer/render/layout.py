@@ -30,17 +30,17 @@ from explorer.render.style import text_width
 
 COL_W = 250.0  # nominal width of one column (view zoom steps); real columns are sized by their labels
 ROW_H = 22.0  # one row: an 11-pixel label with room around it at the default zoom
-BAND_PAD_TOP = 30.0  # room for the band's title line
-BAND_PAD_BOTTOM = 8.0
-BAND_GAP = 6.0
+BAND_PAD_TOP = 25.0  # room for the band's title line
+BAND_PAD_BOTTOM = 5.0
+BAND_GAP = 4.0
 LEFT_MARGIN = 24.0
 MAX_ROWS = 24
 MAX_LAYERS = 14  # deeper chains are folded into the last column (rare; keeps the picture readable)
 LABEL_PX = 11.0  # label size at zoom 1 (labels shrink with the zoom below 1, so they never run into the next column)
-LABEL_MAX_W = 205.0  # a longer label is cut at its end (the tooltip has the full name): about 32 characters
+LABEL_MAX_W = 190.0  # a longer label is cut at its end (the tooltip has the full name): about 30 characters
 LABEL_MIN_W = 40.0
 NODE_W = 18.0  # the symbol and the gap before its label
-COL_GAP = 58.0  # between a column's longest label and the next column: room for the edges to turn
+COL_GAP = 48.0  # between a column's longest label and the next column: room for the edges to turn
 SWEEPS = 3  # barycentre sweeps (down and up) ordering the nodes inside their column
 
 FOREIGN_BAND = "~foreign"

@@ -103,6 +103,7 @@ class EdgeCurveItem(pg.PlotCurveItem):
         self._lines = pg.Qt.internals.PrimitiveArray(QtCore.QLineF, 4)
         self.drawn = 0  # segments drawn by the last paint (tests, benchmarks)
         self.casing_pen: QtGui.QPen | None = None  # drawn first, wider: the chain stands out over other edges
+        self.polyline_k = 0  # > 1: every k consecutive segments are one edge, drawn as one polyline
 
     def set_segments(self, segments: np.ndarray) -> None:
         self.segments = np.asarray(segments, dtype=float).reshape(-1, 4)
@@ -127,6 +128,23 @@ class EdgeCurveItem(pg.PlotCurveItem):
             return
         many = self.lod and n > LOD_SEGMENTS
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, self.aa and (not self.lod or n <= AA_SEGMENTS))
+        if self.polyline_k > 1 and not many and len(self.segments) <= 4000:
+            # few edges (the highlighted chain): whole polylines, with proper joins
+            k = self.polyline_k
+            full = self.segments
+            polys = []
+            for i in range(0, len(full) - k + 1, k):
+                rows = full[i:i + k]
+                poly = QtGui.QPolygonF([QtCore.QPointF(rows[0][0], rows[0][1])]
+                                       + [QtCore.QPointF(r[2], r[3]) for r in rows])
+                polys.append(poly)
+            p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, self.aa)
+            for pen in ([self.casing_pen] if self.casing_pen is not None else []) + [self.full_pen]:
+                p.setPen(pen)
+                for poly in polys:
+                    p.drawPolyline(poly)
+            self.drawn = n
+            return
         self._lines.resize(n)
         self._lines.ndarray()[:] = seg
         if self.casing_pen is not None and not many:
@@ -493,7 +511,8 @@ class BandTitlesItem(BandsItem):
         top_left_x = view.left() if view is not None else 0.0
         sy = abs(tr.m22()) or 1.0
         pad_px = L.BAND_PAD_TOP * sy  # the room above the first row of nodes
-        title_px = min(13.0 * s, pad_px * 0.5)
+        # zoomed out the titles keep a readable size (on their plate, over the band's first row): they orient
+        title_px = min(13.0 * s, max(pad_px * 0.6, 9.0 * min(1.0, s)))
         if title_px < 5.5:
             return
         f_title.setPixelSize(max(5, int(round(title_px))))
@@ -504,7 +523,7 @@ class BandTitlesItem(BandsItem):
                 continue
             p0 = tr.map(QtCore.QPointF(max(b.x0, top_left_x), b.y0))
             p1 = tr.map(QtCore.QPointF(b.x1, b.y1))
-            if abs(p1.y() - p0.y()) < 12:
+            if abs(p1.y() - p0.y()) < title_px * 1.5:
                 continue
             x = p0.x() + 8 * s
             base = p0.y() + pad_px * 0.5 + fm.ascent() * 0.42
@@ -524,6 +543,7 @@ class BandTitlesItem(BandsItem):
 
 
 MIN_LABEL_PX = 7.0  # labels smaller than this are not drawn (zoom in to read them)
+LABEL_OVERFLOW = 1.15  # zoomed out, labels may reach this much past their column's room, into the gap
 HIGHLIGHT_LABEL_PX = 10.0  # the selected chain's labels are drawn at least this large, at any zoom
 
 
@@ -567,7 +587,7 @@ class LabelsItem(pg.GraphicsObject):
         overview = self.scene_data.view.mode == SC.OVERVIEW
         row = (L.ROW_H if not overview else 60.0) * sy
         s = self.pixel_scale
-        return min(L.LABEL_PX * (1.18 if overview else 1.0) * s, L.LABEL_PX * sx, row / 1.45)
+        return min(L.LABEL_PX * (1.18 if overview else 1.0) * s, L.LABEL_PX * sx * LABEL_OVERFLOW, row / 1.4)
 
     def paint(self, p, opt, widget):
         sc = self.scene_data
@@ -627,7 +647,7 @@ class LabelsItem(pg.GraphicsObject):
             ks = ST.kind_style(sc.kinds[i])
             text = sc.labels[i]
             # a little slack into the column gap: hinting makes small text a few per cent wider than estimated
-            max_w = max(20.0, float(room[i]) * sx * (1.12 if not bold else 1.6) + 3 * s)
+            max_w = max(20.0, float(room[i]) * sx * (LABEL_OVERFLOW + 0.05 if not bold else 1.6) + 3 * s)
             key = (i, round(max_w), font.pixelSize(), bold)
             shown = cache.get(key)
             if shown is None:
@@ -663,19 +683,31 @@ class LabelsItem(pg.GraphicsObject):
         bg = QtGui.QColor(self.theme["badge_bg"])
         border = QtGui.QPen(QtGui.QColor(self.theme["band_border"]))
         fg = QtGui.QColor(self.theme["badge_text"])
-        if self.dim:
-            bg.setAlphaF(0.45)
-            fg.setAlphaF(0.45)
+        bg_dim, fg_dim = QtGui.QColor(bg), QtGui.QColor(fg)
+        bg_dim.setAlphaF(0.45)
+        fg_dim.setAlphaF(0.45)
+        chain = sc.highlight.edges if self.dim else frozenset()
+        on_chain = [i for i in bidx if i < len(sc.badge_edges) and sc.badge_edges[i] in chain]
+        bidx = on_chain + [i for i in bidx if i not in set(on_chain)]  # the chain's badges first: they stay
+        taken: list = []  # badges that would cover one already drawn are left out (the tooltip has them)
+        grid: dict = {}
         for i in bidx:
             pt = tr.map(QtCore.QPointF(self._bx[i], self._by[i]))
             text = sc.badges[i][2]
             w = bfm.horizontalAdvance(text) + 6 * s
             h = bfm.height() + 1 * s
             r = QtCore.QRectF(pt.x() - w / 2, pt.y() - h / 2, w, h)
+            cell = (int(pt.x() // 80), int(pt.y() // 40))
+            near = [taken[j] for dx in (-1, 0, 1) for dy in (-1, 0, 1) for j in grid.get((cell[0] + dx, cell[1] + dy), ())]
+            if any(r.intersects(o) for o in near):
+                continue
+            grid.setdefault(cell, []).append(len(taken))
+            taken.append(r)
+            faded = self.dim and not (i < len(sc.badge_edges) and sc.badge_edges[i] in chain)
             p.setPen(border)
-            p.setBrush(bg)
+            p.setBrush(bg_dim if faded else bg)
             p.drawRoundedRect(r, 3 * s, 3 * s)
-            p.setPen(fg)
+            p.setPen(fg_dim if faded else fg)
             p.drawText(r, QtCore.Qt.AlignmentFlag.AlignCenter, text)
 
 
@@ -699,6 +731,7 @@ def arrow_symbol(angle: float):
 
 
 ARROW_BOX = 40.0  # the arrow symbols' box (pixels): room for the tip offset and the head
+SYMBOL_MIN = 0.45  # zoomed out, symbols shrink to no less than this share of their size
 
 
 class SceneItems:
@@ -739,15 +772,28 @@ class SceneItems:
         self.nodes = pg.ScatterPlotItem(pxMode=True, antialias=True)
         self.nodes.setZValue(5)
         self._dim_nodes: set = set()
+        self.symbol_factor = 1.0
         self._set_nodes(th)
         self.rings = pg.ScatterPlotItem(pxMode=True, antialias=True)
         self.rings.setZValue(4)
         self.labels = LabelsItem(scene, th, pixel_scale)
         self.set_highlight(scene.highlight)
 
+    def set_zoom(self, px_per_unit_y: float) -> None:
+        """Symbols shrink (down to SYMBOL_MIN of their size) when rows get closer than the symbols are tall, so a
+        zoomed-out column stays a column of symbols rather than a bar."""
+        row_px = L.ROW_H * px_per_unit_y
+        f = max(SYMBOL_MIN, min(1.0, row_px * 0.9 / 14.0))
+        f = round(f * 20) / 20
+        if f != self.symbol_factor:
+            self.symbol_factor = f
+            self._set_nodes(ST.theme(self.theme_name), self._dim_nodes)
+            self._draw_arrows(bool(len(self.highlight_curve.segments)))
+            self.set_highlight(self.scene.highlight)
+
     def _set_nodes(self, th: dict, dim: set | None = None) -> None:
         sc = self.scene
-        s = self.pixel_scale
+        s = self.pixel_scale * self.symbol_factor
         border = pg.mkPen(th["node_border"], width=max(0.5, 0.8 * s))
         dim_border = QtGui.QColor(th["node_border"])
         dim_border.setAlphaF(0.25)
@@ -785,8 +831,8 @@ class SceneItems:
         if not xs:
             item.setData(x=np.zeros(0), y=np.zeros(0))
             return
-        item.setData(x=np.array(xs), y=np.array(ys), symbol=sym, size=ARROW_BOX * self.pixel_scale, brush=brushes,
-                     pen=None)
+        item.setData(x=np.array(xs), y=np.array(ys), symbol=sym, size=ARROW_BOX * self.pixel_scale * self.symbol_factor,
+                     brush=brushes, pen=None)
 
     def items(self) -> list:
         return [self.bands, self.edges, self.arrows, self.highlight_curve, self.hl_arrows, self.rings, self.nodes,
@@ -828,6 +874,7 @@ class SceneItems:
         self.scene.highlight = hl
         th = ST.theme(self.theme_name)
         seg, arr = sc.pair_geometry(hl.edges)
+        self.highlight_curve.polyline_k = sc.curve_segs if sc.edge_curves else 2
         self.highlight_curve.set_segments(seg)
         self._set_arrows(self.hl_arrows, [(arr, ST.EDGE_STYLES[ST.HIGHLIGHT].color)])
         chain = bool(len(seg))
@@ -842,7 +889,7 @@ class SceneItems:
             self._dim_nodes = dim
             self._set_nodes(th, dim)
         self.labels.set_strong(idx, chain)
-        s = self.pixel_scale
+        s = self.pixel_scale * max(self.symbol_factor, 0.6)
         if idx:
             self.rings.setData(x=sc.xs[idx], y=sc.ys[idx], symbol="o", size=24 * s, brush=None,
                                pen=pg.mkPen(th["selection"], width=2.5 * s))

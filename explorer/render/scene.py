@@ -91,6 +91,7 @@ class Scene:
     curve_segs: int = 2
     label_room: np.ndarray | None = None  # label width allowed per node (units at zoom 1)
     ports: np.ndarray | None = None  # per node: how far right of it its edges leave (the end of its label)
+    badge_edges: list = field(default_factory=list)  # the (u, v) each badge belongs to
 
     def pair_geometry(self, pairs) -> tuple[np.ndarray, np.ndarray]:
         """(segments, arrows) of edges between drawn nodes, drawn like the scene's edges (the highlighted chain)."""
@@ -101,7 +102,8 @@ class Scene:
         iv = np.array([self.index[v] for _u, v in pairs], dtype=int)
         coords = np.stack([self.xs[iu], self.ys[iu], self.xs[iv], self.ys[iv]], axis=1)
         ports = self.ports[iu] if self.ports is not None and self.curve_segs > 2 else None
-        _coarse, fine, ang, _b = edge_geometry(coords, ports, self.curve_segs)
+        arc = OVERVIEW_ARC if self.view.mode == OVERVIEW else 0.0
+        _coarse, fine, ang, _b = edge_geometry(coords, ports, self.curve_segs, arc=arc)
         return fine, _arrows(pairs, self.xs[iv], self.ys[iv], ang, self.index)
 
     def edge_polyline(self, key: str, i: int) -> np.ndarray:
@@ -293,16 +295,18 @@ def _overview_layout(graph: nx.MultiDiGraph, estate: L.Estate) -> L.Layout:
 
 # ---- geometry ---------------------------------------------------------------------------------------------
 
-CURVE_SEGMENTS = 12  # segments per drawn edge (a stub under the label, then a curve) when there are few edges
+CURVE_SEGMENTS = 20  # segments per drawn edge (a stub under the label, then a curve) when there are few edges
 PORT_PAD = 6.0  # edges leave a node at the end of its label
+OVERVIEW_ARC = 0.1  # overview edges bow by this share of their length
+OVERVIEW_ARC_SEGMENTS = 10
 
 
 def curve_segments_for(n_edges: int) -> int:
     """Segments per edge: smooth curves for small pictures, coarser ones (2: straight) for very many edges."""
-    return CURVE_SEGMENTS if n_edges <= 1500 else 6 if n_edges <= 6000 else 2
+    return CURVE_SEGMENTS if n_edges <= 800 else 12 if n_edges <= 2000 else 6 if n_edges <= 6000 else 2
 
 
-def edge_geometry(coords, ports=None, k: int = CURVE_SEGMENTS) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+def edge_geometry(coords, ports=None, k: int = CURVE_SEGMENTS, arc: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                                          np.ndarray]:
     """Drawn edges. coords: (n, 4) x0, y0, x1, y1; ports: (n,) how far right of the source the edge leaves (the
     end of its label). Returns (coarse (2n, 4): source -> middle -> target, fine (k*n, 4) segments as drawn,
@@ -311,13 +315,30 @@ def edge_geometry(coords, ports=None, k: int = CURVE_SEGMENTS) -> tuple[np.ndarr
     With k > 2 an edge runs straight from the node to the end of its label, then as a cubic curve that leaves
     and arrives level: parallel edges between columns bundle into smooth fans instead of a hairball. Edges to a
     column on the left (or the same column) loop around; long level edges bow below the row so they do not run
-    through the nodes of the columns they skip."""
+    through the nodes of the columns they skip. With `arc` (and no ports: the overview) edges are arcs bowing
+    `arc` times their length to the left."""
     c = np.asarray(coords, dtype=float).reshape(-1, 4)
     n = len(c)
     if not n:
         z = np.zeros((0, 4))
         return z, z.copy(), np.zeros(0), np.zeros((0, 2))
     x0, y0, x1, y1 = c[:, 0], c[:, 1], c[:, 2], c[:, 3]
+    if arc and k > 2:  # gentle arcs bowing to the left of the direction: a -> b and b -> a stay apart
+        dx, dy = x1 - x0, y1 - y0
+        ln = np.hypot(dx, dy)
+        ln[ln == 0] = 1.0
+        cx = (x0 + x1) / 2 - dy / ln * ln * arc
+        cy = (y0 + y1) / 2 + dx / ln * ln * arc
+        t = np.linspace(0.0, 1.0, k + 1)[None, :]
+        bxs = (1 - t) ** 2 * x0[:, None] + 2 * (1 - t) * t * cx[:, None] + t ** 2 * x1[:, None]
+        bys = (1 - t) ** 2 * y0[:, None] + 2 * (1 - t) * t * cy[:, None] + t ** 2 * y1[:, None]
+        fine = np.stack([bxs[:, :-1], bys[:, :-1], bxs[:, 1:], bys[:, 1:]], axis=2).reshape(n * k, 4)
+        mid = k // 2
+        coarse = np.empty((2 * n, 4))
+        coarse[0::2] = np.stack([x0, y0, bxs[:, mid], bys[:, mid]], axis=1)
+        coarse[1::2] = np.stack([bxs[:, mid], bys[:, mid], x1, y1], axis=1)
+        ang = np.degrees(np.arctan2(y1 - bys[:, -2], x1 - bxs[:, -2]))
+        return coarse, fine, ang, np.stack([bxs[:, mid], bys[:, mid]], axis=1)
     if k <= 2 or ports is None:
         mx, my = (x0 + x1) / 2, (y0 + y1) / 2
         coarse = np.empty((2 * n, 4))
@@ -349,8 +370,11 @@ def edge_geometry(coords, ports=None, k: int = CURVE_SEGMENTS) -> tuple[np.ndarr
     coarse[0::2] = np.stack([x0, y0, bxs[:, mid], bys[:, mid]], axis=1)
     coarse[1::2] = np.stack([bxs[:, mid], bys[:, mid], x1, y1], axis=1)
     ang = np.degrees(np.arctan2(y1 - bys[:, -2], x1 - bxs[:, -2]))
-    tb = int(round((k - 1) * 0.78))
-    return coarse, fine.reshape(n * k, 4), ang, np.stack([bxs[:, tb], bys[:, tb]], axis=1)
+    # badges near the target (one per target and condition: it reads "entering here needs ..."), in the middle
+    # of short edges so they keep clear of the target's symbol
+    tb = np.where(np.hypot(x1 - px, dy) > 200.0, int(round((k - 1) * 0.78)), (k - 1) // 2)
+    rows = np.arange(n)
+    return coarse, fine.reshape(n * k, 4), ang, np.stack([bxs[rows, tb], bys[rows, tb]], axis=1)
 
 
 def _arrows(pairs, xs_t, ys_t, ang, index) -> np.ndarray:
@@ -411,6 +435,7 @@ def build_scene(graph: nx.MultiDiGraph, estate: L.Estate, view: View = View(), *
     edge_pairs, edge_segments, arrows, curves = {}, {}, {}, {}
     badges: list[tuple[float, float, str]] = []
     badge_seen: set = set()
+    badge_edges: list = []
     for key in ST.EDGE_STYLE_ORDER:
         pairs = groups.get(key, [])
         iu = np.fromiter((index[u] for u, _v in pairs), int, len(pairs))
@@ -425,9 +450,11 @@ def build_scene(graph: nx.MultiDiGraph, estate: L.Estate, view: View = View(), *
                 if b and (v, b) not in badge_seen:  # one badge per target and condition
                     badge_seen.add((v, b))
                     badges.append((bx, by, " ".join(b)))
+                    badge_edges.append((u, v))
     sc = Scene(view, graph, estate, ids, kinds, labels, xs, ys, index, lay.bands, edge_pairs, edge_segments,
                arrows, badges, lay.width, lay.height, show_denied, highlight)
     sc.edge_curves, sc.curve_segs, sc.label_room, sc.ports = curves, k, room, port
+    sc.badge_edges = badge_edges
     sc.caption = caption if caption is not None else default_caption(estate, view, graph)
     return sc
 
@@ -471,19 +498,20 @@ def _build_overview(graph, estate, view, lay, show_denied, highlight, caption) -
             continue
         state = S.ALLOWED if e[S.ALLOWED] else S.CONDITIONAL if e[S.CONDITIONAL] else S.DENIED
         groups[ST.edge_style_key(True, state)].append((a, b))
-    edge_pairs, edge_segments, arrows, badges = {}, {}, {}, []
+    edge_pairs, edge_segments, arrows, badges, curves, badge_edges = {}, {}, {}, [], {}, []
     for key in ST.EDGE_STYLE_ORDER:
         pairs = groups.get(key, [])
         coords = [(xs[index[u]], ys[index[u]], xs[index[v]], ys[index[v]]) for u, v in pairs]
-        seg, _fine, ang, mids = edge_geometry(coords, None, 2)
-        edge_pairs[key], edge_segments[key] = pairs, seg
+        seg, fine, ang, mids = edge_geometry(coords, None, OVERVIEW_ARC_SEGMENTS, arc=OVERVIEW_ARC)
+        edge_pairs[key], edge_segments[key], curves[key] = pairs, seg, fine
         arrows[key] = (_arrows(pairs, [c[2] for c in coords], [c[3] for c in coords], ang, index) if pairs
                        else np.zeros((0, 3)))
         for (u, v), (mx, my) in zip(pairs, mids.tolist()):
             badges.append((mx, my, f"×{agg[(u, v)]['count']}"))
+            badge_edges.append((u, v))
     sc = Scene(view, graph, estate, ids, kinds, labels, xs, ys, index, lay.bands, edge_pairs, edge_segments,
                arrows, badges, lay.width, lay.height, show_denied, highlight, info, agg)
-    sc.edge_curves, sc.curve_segs = dict(edge_segments), 2
+    sc.edge_curves, sc.curve_segs, sc.badge_edges = curves, OVERVIEW_ARC_SEGMENTS, badge_edges
     sc.label_room = np.full(len(ids), 360.0)
     sc.caption = caption if caption is not None else default_caption(estate, view, graph)
     return sc

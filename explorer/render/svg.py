@@ -84,11 +84,12 @@ def scene_to_svg(scene: SC.Scene, width: float = 1920.0, *, theme: str = "light"
           f'vector-effect="non-scaling-stroke"/>\n')
         ty = band.y0 + L.BAND_PAD_TOP * 0.5 + 4.5
         w(f'<text x="{_num(band.x0 + 8)}" y="{_num(ty)}" font-size="13" font-weight="bold" '
-          f'fill="{th["band_title"]}">{escape(band.title)}')
-        if band.subtitle:
-            w(f'<tspan font-size="11.5" font-weight="normal" fill="{th["ou_title"]}">'
-              f'  {escape(band.subtitle)}</tspan>')
-        w("</text>\n</g>\n")
+          f'fill="{th["band_title"]}">{escape(band.title)}</text>\n')
+        if band.subtitle:  # after the title (bold text is about 10 % wider than the estimate)
+            sx = band.x0 + 8 + ST.text_width(band.title, 13.0) * 1.1 + 8
+            w(f'<text x="{_num(sx)}" y="{_num(ty)}" font-size="11.5" fill="{th["ou_title"]}">'
+              f'{escape(band.subtitle)}</text>\n')
+        w("</g>\n")
     # edges under nodes: the drawn curves, dimmed while a chain is selected; arrowheads at the targets
     hl = scene.highlight
     chain = bool(scene.edge_pairs.get(ST.HIGHLIGHT))
@@ -114,23 +115,31 @@ def scene_to_svg(scene: SC.Scene, width: float = 1920.0, *, theme: str = "light"
         w("</g>\n")
         arr = scene.arrows.get(key)
         if arr is not None and len(arr):
-            w(f'<g id="arrows-{key}" fill="{es.color}" fill-opacity="{_num(min(1.0, opacity + 0.1))}">\n')
+            w(f'<g id="{key}-arrowheads" fill="{es.color}" fill-opacity="{_num(min(1.0, opacity + 0.1))}">\n')
             for x, y, a in arr.tolist():
                 pts = ST.arrow_polygon(a, tip=ARROW_TIP, box=1.0)
                 w('<polygon points="' + " ".join(f"{_num(x + px)},{_num(y + py)}" for px, py in pts) + '"/>')
             w("\n</g>\n")
     if scene.badges:
-        faded = ' opacity="0.45"' if chain else ""
-        w(f'<g id="badges" font-size="9" font-weight="bold" fill="{th["badge_text"]}"{faded}>\n')
-        for x, y, text in scene.badges:
+        w(f'<g id="badges" font-size="9" font-weight="bold" fill="{th["badge_text"]}">\n')
+        for i, (x, y, text) in enumerate(scene.badges):
             bw = ST.text_width(text, 9.0) * 1.08 + 6
+            faded = chain and not (i < len(scene.badge_edges) and scene.badge_edges[i] in hl.edges)
+            w('<g opacity="0.45">' if faded else "<g>")
             w(f'<rect x="{_num(x - bw / 2)}" y="{_num(y - 6.5)}" width="{_num(bw)}" height="13" rx="3" '
               f'fill="{th["badge_bg"]}" stroke="{th["band_border"]}" stroke-width="0.5"/>'
-              f'<text x="{_num(x)}" y="{_num(y + 3)}" text-anchor="middle">{escape(text)}</text>\n')
+              f'<text x="{_num(x)}" y="{_num(y + 3)}" text-anchor="middle">{escape(text)}</text></g>\n')
         w("</g>\n")
+    strong = set(hl.nodes) | ({hl.selected} if hl.selected is not None else set())
+    if chain:  # rings around the chain (under the nodes and labels)
+        w(f'<g id="chain-rings" fill="none" stroke="{th["selection"]}" stroke-width="2.5">\n')
+        for n in strong:
+            if n in scene.index:
+                x, y = scene.position(n)
+                w(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="12"/>')
+        w("\n</g>\n")
     # nodes, grouped by account; labels to the right on a halo, cut at the end to their column's room
     overview = scene.view.mode == SC.OVERVIEW
-    strong = set(hl.nodes) | ({hl.selected} if hl.selected is not None else set())
     label_size = 13.0 if overview else LABEL_SIZE
     for band in scene.bands:
         idx = nodes_by_band.get(band.key, [])
@@ -145,23 +154,18 @@ def scene_to_svg(scene: SC.Scene, width: float = 1920.0, *, theme: str = "light"
             on_chain = node in strong
             dimmed = chain and not on_chain
             stroke = th["selection"] if on_chain else th["node_border"]
-            w('<g opacity="0.35">' if dimmed else "<g>")
-            _symbol(out, ks, x, y, size, "/>", stroke)
+            w("<g>")
+            _symbol(out, ks, x, y, size, ' opacity="0.3"/>' if dimmed else "/>", stroke)
             room = float(scene.label_room[i]) if scene.label_room is not None else L.LABEL_MAX_W
-            text = ST.elide_end(scene.labels[i], room * 1.1, label_size)
+            text = escape(ST.elide_end(scene.labels[i], room * 1.1, label_size))
             weight = ' font-weight="bold"' if on_chain else ""
-            w(f'<text x="{_num(x + size / 2 + 4)}" y="{_num(y + label_size * 0.36)}" font-size="{_num(label_size)}"'
-              f'{weight} fill="{th["text"]}" stroke="{th["label_bg"]}" stroke-width="3" stroke-opacity="0.8" '
-              f'stroke-linejoin="round" paint-order="stroke">{escape(text)}</text>')
+            at = f'x="{_num(x + size / 2 + 4)}" y="{_num(y + label_size * 0.36)}" font-size="{_num(label_size)}"{weight}'
+            # a halo under the text (drawn as its own text: not every SVG viewer knows paint-order)
+            w(f'<text {at} fill="none" stroke="{th["label_bg"]}" stroke-width="3" stroke-opacity="0.85" '
+              f'stroke-linejoin="round">{text}</text>')
+            w(f'<text {at} fill="{th["muted"] if dimmed else th["text"]}">{text}</text>')
             w(f"<title>{escape(scene.node_tooltip(node))}</title></g>\n")
         w("</g>\n")
-    if chain:  # rings around the chain's nodes
-        w(f'<g id="chain-rings" fill="none" stroke="{th["selection"]}" stroke-width="2.5">\n')
-        for n in strong:
-            if n in scene.index:
-                x, y = scene.position(n)
-                w(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="12"/>')
-        w("\n</g>\n")
     w("</g>\n")
     # legend
     w(f'<g id="legend" font-size="13" fill="{th["text"]}">\n')

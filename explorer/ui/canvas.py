@@ -17,7 +17,7 @@ from explorer.ui.legend import LegendOverlay
 HIT_NODE_PX = 10.0
 HIT_EDGE_PX = 5.0
 FIT_MARGIN = 0.025  # of the scene, on each side
-MAX_STRETCH = 1.5  # fit: one axis may be scaled at most this much more than the other
+MAX_STRETCH = 2.0  # fit: one axis may be scaled at most this much more than the other
 MAX_FIT_ZOOM = 1.6  # fit: a small picture is not blown up beyond this
 
 
@@ -44,12 +44,18 @@ class GraphCanvas(pg.GraphicsView):
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_move)
         self.viewbox.sigRangeChangedManually.connect(self._manual_range)
+        self.viewbox.sigTransformChanged.connect(self._zoom_changed)
         self.setToolTip("")
         self.legend = LegendOverlay(self)
         self.place_overlays()
 
     def _manual_range(self, *_a) -> None:
         self._auto_fit = False
+
+    def _zoom_changed(self, *_a) -> None:
+        if self.items is not None:
+            px = self.viewbox.viewPixelSize()
+            self.items.set_zoom(1.0 / max(float(px[1]), 1e-9))
 
     def place_overlays(self) -> None:
         """The legend sits in the bottom-right corner of the view."""
@@ -74,6 +80,7 @@ class GraphCanvas(pg.GraphicsView):
         self.scene_data = scene
         self.items = SceneItems(scene, self.theme_name)
         self.items.add_to(self.viewbox)
+        self._zoom_changed()
         self.legend.set_scene(scene)
         if old_range is not None:
             self.viewbox.setRange(xRange=old_range[0], yRange=old_range[1], padding=0)

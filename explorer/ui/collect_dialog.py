@@ -237,8 +237,11 @@ class CollectDialog(QtWidgets.QDialog):
                                  f"collected; collect into the same folder to resume.")
             return
         gaps = len(result.gaps)
-        self.message.setText(f"Done: {len(result.accounts_collected)} account(s), {result.calls} calls, "
-                             f"{gaps} gap{'s' if gaps != 1 else ''} (see the load report). Opening it…")
+        failed = f", {len(result.accounts_failed)} failed" if result.accounts_failed else ""
+        skipped = f", {len(result.accounts_skipped)} already complete" if result.accounts_skipped else ""
+        self.message.setText(f"Done: {len(result.accounts_collected)} account(s) collected{failed}{skipped}, "
+                             f"{result.calls} calls, {gaps} gap{'s' if gaps != 1 else ''} (listed in the load "
+                             f"report). Opening it…")
         self.collected.emit(result.out_dir)
 
     def _on_failed(self, msg: str) -> None:

@@ -191,7 +191,9 @@ class CompareDock(QtWidgets.QWidget):
             f"<span style='color:#e08a00'>{s['edges_changed']} changed</span> · principals: "
             f"{s['principals_added']} added, {s['principals_removed']} removed · chains to administrative roles: "
             f"{s['admin_chains_added']} new, {s['admin_chains_lost']} lost"
-            + (" · <b>no change</b>" if d.empty else ""))
+            + (" · <b>no change</b>" if d.empty else "")
+            + "<br><span style='color:gray'>On the graph: green added, red removed, amber changed; dashed where "
+              "the edge is not in the opened snapshot.</span>")
         lab = c.label
 
         def section(title, items, fmt, colour=None):

@@ -75,7 +75,6 @@ class FindingsDock(QtWidgets.QWidget):
         self.tree.setHeaderLabels(["severity", "rule", "title", "subject"])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
         self.tree.setColumnWidth(0, 70)
         self.tree.setColumnWidth(1, 210)
         self.tree.setColumnWidth(2, 250)
@@ -145,7 +144,10 @@ class FindingsDock(QtWidgets.QWidget):
     # ---- content ----
     def refresh(self) -> None:
         m = self.model
-        keep = self.current_finding().id if self.current_finding() is not None else None
+        current = self.current_finding()
+        if current is not None:
+            self._keep = current.id  # selected again when the checks have run again (what-if)
+        keep = getattr(self, "_keep", None)
         self.tree.clear()
         self._clear_detail()
         report = m.findings

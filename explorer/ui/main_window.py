@@ -85,15 +85,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self._connect()
         self.apply_theme()
         review.install(self)  # findings, compare, CloudTrail, revocation, collection (explorer/ui/review.py)
-        self._graph_dominant()
+        self._geometry_pending = True  # _graph_dominant on the first show, when the sizes are real
 
     # ---- construction ----
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if getattr(self, "_geometry_pending", False):
+            self._geometry_pending = False
+            QtCore.QTimer.singleShot(0, self._graph_dominant)
+
     def _graph_dominant(self) -> None:
-        """Default geometry: docks below the graph take at most a quarter of the window's height."""
+        """Default geometry: docks below the graph take a fifth of the window's height."""
         bottom = [d for d in self.findChildren(QtWidgets.QDockWidget)
                   if self.dockWidgetArea(d) == QtCore.Qt.DockWidgetArea.BottomDockWidgetArea and not d.isHidden()]
         if bottom:
-            self.resizeDocks(bottom[:1], [max(160, self.height() // 4)], QtCore.Qt.Orientation.Vertical)
+            self.resizeDocks(bottom[:1], [max(150, self.height() // 5)], QtCore.Qt.Orientation.Vertical)
 
     def _dock(self, title: str, widget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)

@@ -69,7 +69,6 @@ class Review(QtCore.QObject):
         self.trail_dockw.hide()
         self.compare_dockw.hide()
         self.findings_dockw.raise_()
-        window.resizeDocks([self.findings_dockw], [340], QtCore.Qt.Orientation.Vertical)
 
         self._actions()
         self.compare.changed.connect(self._sync_actions)
@@ -80,6 +79,12 @@ class Review(QtCore.QObject):
         self._sync_actions()
         self.revoke_dialog: RevokeDialog | None = None
         self.collect_dialog: CollectDialog | None = None
+        window.installEventFilter(self)  # closing the window stops a running collection cleanly
+
+    def eventFilter(self, obj, ev) -> bool:
+        if obj is self.window and ev.type() == QtCore.QEvent.Type.Close and self.collect_dialog is not None:
+            self.collect_dialog.cancel()
+        return False
 
     def _dock(self, title, widget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self.window)
@@ -227,6 +232,7 @@ class Review(QtCore.QObject):
         if self.revoke_dialog is not None:
             self.revoke_dialog.close()
         dlg = RevokeDialog(self.model, role, self.window, when=when)
+        dlg.policy_view.highlighter.set_theme(self.window.current_theme())
         dlg.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.destroyed.connect(lambda _o=None, d=dlg: self._forget_revoke(d))
         self.revoke_dialog = dlg

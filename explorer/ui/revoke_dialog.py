@@ -94,6 +94,7 @@ class RevokeDialog(QtWidgets.QDialog):
         self._timer.timeout.connect(self.run_preview)
         self.when_edit.dateTimeChanged.connect(lambda _dt: (self._show_policy(), self._timer.start()))
         self.finished.connect(lambda _r: self._cleanup())
+        model.graphChanged.connect(self._graph_changed)  # a what-if change: preview under the new context
         self._show_policy()
         self.run_preview()
 
@@ -152,7 +153,15 @@ class RevokeDialog(QtWidgets.QDialog):
         return [" | ".join(self.lost.topLevelItem(i).text(c) for c in range(5))
                 for i in range(self.lost.topLevelItemCount())]
 
+    def _graph_changed(self) -> None:
+        if self.isVisible():
+            self._timer.start()
+
     def _cleanup(self) -> None:
+        try:
+            self.model.graphChanged.disconnect(self._graph_changed)
+        except (RuntimeError, TypeError):
+            pass
         self._timer.stop()
         self.model.cancel("revoke")
         self.model.clear_edge_marks(OWNER)

@@ -192,7 +192,9 @@ class TrailDock(QtWidgets.QWidget):
         self.status.setText(f"{ov.event_count} assume events: {len(ov.edge_use)} edges used, "
                             f"{len(ov.unexplained)} unexplained assumptions, "
                             f"{sum(ov.failed.values())} failed attempts; "
-                            f"{len(ov.unused_edges)} allowed or conditional edges never used in these events.")
+                            f"{len(ov.unused_edges)} allowed or conditional edges never used in these events."
+                            + (" On the graph: purple = used (thicker when used more; the badge counts the events)."
+                               if c.show_use else ""))
         for (u, v, k), use in sorted(ov.edge_use.items(), key=lambda kv: (-kv[1].count, kv[0])):
             item = QtWidgets.QTreeWidgetItem(self.used, [f"{lab(u)} → {lab(v)} ({k})", str(use.count),
                                                          _t(use.first_seen), _t(use.last_seen),
