@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import pytest
 
 from explorer.graph import schema as S
 from explorer.render import layout as L
@@ -138,3 +139,104 @@ def test_large_scene_builds_quickly_enough_to_be_useful():
     assert sc.node_count == 3000
     assert sc.edge_count > 5000
     assert sc.width < 20 * L.COL_W * 10  # layers are capped, the picture stays readable
+
+
+# ---- readability: rows, columns sized by labels, crossings, label cuts, curves -------------------------------
+
+def _columns(lay):
+    cols: dict[float, list] = {}
+    for n, (x, _y) in lay.pos.items():
+        cols.setdefault(x, []).append(n)
+    return dict(sorted(cols.items()))
+
+
+def test_labels_fit_their_column_and_rows_do_not_overlap():
+    g, est = large_graph(600, 1500, accounts=4)
+    lay = L.layered_layout(g, est)
+    xs = sorted(_columns(lay))
+    for n, (x, y) in lay.pos.items():
+        # the label (to the right of the node, at most its column's room) ends before the next column starts
+        nxt = next((c for c in xs if c > x), None)
+        if nxt is not None:
+            assert x + L.NODE_W / 2 + lay.label_room[n] + 20 < nxt
+        room = lay.label_room[n]
+        assert L.label_width(str(g.nodes[n][S.LABEL])) <= room <= L.LABEL_MAX_W
+    for x, members in _columns(lay).items():
+        ys = sorted(lay.pos[n][1] for n in members)
+        assert all(b - a >= L.ROW_H - 1e-6 for a, b in zip(ys, ys[1:]))  # one row per node, never closer
+
+
+def test_columns_are_as_wide_as_their_longest_label():
+    g, est = small_graph(), small_estate()
+    lay = L.layered_layout(g, est)
+    cols = list(_columns(lay).items())
+    for (x, members), (nx_, _m) in zip(cols, cols[1:]):
+        widest = max(L.label_width(str(g.nodes[n][S.LABEL])) for n in members)
+        assert nx_ - x == pytest.approx(L.NODE_W + max(widest, L.LABEL_MIN_W) + L.COL_GAP, abs=1.0)
+
+
+def test_barycentre_ordering_uncrosses_a_ladder():
+    # two columns in one account: a_i -> b_i; the names are chosen so that sorting by name alone would cross
+    # every edge; the sweeps must put each b next to its a
+    g = nx.MultiDiGraph()
+    callers = [arn(MGMT, "user", f"u{i}") for i in range(6)]
+    targets = [arn(MGMT, "role", f"r{5 - i}") for i in range(6)]
+    for i, (u, v) in enumerate(zip(callers, targets)):
+        g.add_node(u, **{S.KIND: S.USER, S.LABEL: f"u{i}", S.ACCOUNT_ID: MGMT})
+        g.add_node(v, **{S.KIND: S.ROLE, S.LABEL: f"r{5 - i}", S.ACCOUNT_ID: MGMT})
+        g.add_edge(u, v, key=S.ASSUME_ROLE, **{S.STATE: S.ALLOWED, S.CROSS_ACCOUNT: False})
+    lay = L.layered_layout(g, small_estate())
+    for u, v in zip(callers, targets):
+        assert lay.pos[u][1] == pytest.approx(lay.pos[v][1])  # level edges: no crossing at all
+
+
+def test_layout_is_deterministic():
+    g, est = large_graph(400, 900, accounts=3)
+    a, b = L.layered_layout(g, est), L.layered_layout(g.copy(), est)
+    assert a.pos == b.pos and [x.key for x in a.bands] == [x.key for x in b.bands]
+
+
+def test_long_labels_are_cut_at_the_end_short_ones_never():
+    assert ST.elide_end("OrganizationAccountAccessRole", L.LABEL_MAX_W) == "OrganizationAccountAccessRole"
+    long = "token.actions.githubusercontent.com/very/long/provider/name"
+    cut = ST.elide_end(long, L.LABEL_MAX_W)
+    assert cut.endswith("…") and long.startswith(cut[:-1]) and ST.text_width(cut) <= L.LABEL_MAX_W
+    assert L.label_width(long) == L.LABEL_MAX_W  # the column room is capped: the tooltip has the full name
+
+
+def test_edges_leave_and_arrive_level_with_one_arrowhead_per_target():
+    g, est = small_graph(), small_estate()
+    sc = SC.build_scene(g, est)
+    assert sc.curve_segs > 2
+    key = ST.edge_style_key(True, S.ALLOWED)
+    for i, (u, v) in enumerate(sc.edge_pairs[key]):
+        poly = sc.edge_polyline(key, i)
+        x0, y0 = sc.position(u)
+        assert poly[0, 1] == pytest.approx(y0) and poly[0, 3] == pytest.approx(y0)  # the stub under the label
+        assert poly[0, 2] > x0  # leaves at the end of the label
+    # arrowheads sit at targets and point along the arrival direction (level edges: 0 degrees)
+    for x, y, ang in sc.arrows[key]:
+        assert any(np.allclose((x, y), sc.position(v)) for _u, v in sc.edge_pairs[key])
+        assert -180 <= ang <= 360
+
+
+def test_overview_edges_both_ways_do_not_coincide():
+    g, est = small_graph(), small_estate()
+    sc = SC.build_scene(g, est, SC.View(SC.OVERVIEW))
+    key = ST.edge_style_key(True, S.ALLOWED)
+    pairs = sc.edge_pairs[key]
+    assert pairs
+    for i, (a, b) in enumerate(pairs):
+        poly = sc.edge_polyline(key, i)
+        mid = poly[len(poly) // 2, :2]
+        chord_mid = (np.array(sc.position(a)) + np.array(sc.position(b))) / 2
+        assert np.linalg.norm(mid - chord_mid) > 1.0  # bowed: b -> a bows to the other side
+
+
+def test_badges_once_per_target_and_condition():
+    g, est = small_graph(), small_estate()
+    sc = SC.build_scene(g, est)
+    keys = [(e[1], b[2]) for e, b in zip(sc.badge_edges, sc.badges)]
+    assert len(keys) == len(set(keys)) and len(sc.badge_edges) == len(sc.badges)
+    fr = SC.frame_for(sc, 1920)
+    assert fr.legend_badges and "MFA" in fr.legend_badges[2]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import time
+import uuid
 
 import networkx as nx
 
@@ -39,6 +40,9 @@ _EXTRA_ACTIONS_KEYS = ("aws:tagkeys", "sts:sourceidentity")
 # The fast path: decide identical sub-problems once (TrustGraph._decide). Off: every candidate is decided by the
 # engine on its own (the plain path; tests/test_graph_fastpath.py checks both give the same graph).
 MEMOISE_DECISIONS = True
+# Where the engine names the role in a memoised reason (evaluate's resource_text); replaced by the role's ARN. A NUL
+# and a random part: policy text cannot hold it by accident.
+_RESOURCE_PLACEHOLDER = f"\x00role-{uuid.uuid4().hex}\x00"
 
 
 class RoleInfo:
@@ -432,24 +436,26 @@ class TrustGraph:
     def _intern(self, value):
         return self._interned.setdefault(value, value)
 
-    def _hop_decision(self, cand: Candidate, caller: Caller, info: RoleInfo, ctx, request: Request | None = None
-                      ) -> tuple[Decision, tuple]:
+    def _hop_decision(self, cand: Candidate, caller: Caller, info: RoleInfo, ctx, request: Request | None = None,
+                      resource_text: str | None = None) -> tuple[Decision, tuple]:
         """The hop's Decision (for a caller outside the snapshot, with the "caller's own policies" requirement
         added) and its requirements."""
         from explorer.iam import evaluate
         if request is None:
             request = self._request(cand, caller, info, ctx, cand.action, side="full")
-        full = evaluate(request)
+        full = evaluate(request, resource_text=resource_text)
         requires = tuple(tuple(alt) for alt in full.requirements)
         if caller.foreign and is_allowed(full):
             requires = and_requirements(requires, ((caller_policies_requirement(caller.account_id),),))
             full = dataclasses.replace(full, requirements=requires)
         return full, requires
 
-    def _outcome(self, cand: Candidate, caller: Caller, info: RoleInfo, ctx, request: Request):
-        """(state, requires, reason, notes) of a candidate, or None when the role side does not trust the caller."""
+    def _outcome(self, cand: Candidate, caller: Caller, info: RoleInfo, ctx, request: Request,
+                 resource_text: str | None = None):
+        """(state, requires, reason, badges, notes) of a candidate, or None when the role side does not trust the
+        caller. resource_text: the words naming the role in the reason (a placeholder for the memo)."""
         from explorer.iam import evaluate
-        full, requires = self._hop_decision(cand, caller, info, ctx, request)
+        full, requires = self._hop_decision(cand, caller, info, ctx, request, resource_text)
         notes: tuple = ()
         if is_allowed(full):
             if caller.foreign:
@@ -487,20 +493,24 @@ class TrustGraph:
         ctx = self.request_context(caller, cand.role)
         request = self._request(cand, caller, info, ctx, cand.action, side="full")
         memo = self._memo
+        key = None
         if memo is not None:
-            key = request_key(request, self._memo_parts)
-            if key is not None:
-                key = (key, caller.account_id, caller.foreign, caller.identity_side)
-                out = memo.get(key, _MISSING)
-                if out is _MISSING:
-                    out = memo[key] = self._outcome(cand, caller, info, ctx, request)
-            else:
-                out = self._outcome(cand, caller, info, ctx, request)
+            key = request_key(request, self._memo_parts, resource_in_key=False)
+        if key is not None:
+            key = (key, caller.account_id if caller.foreign else None, caller.foreign, caller.identity_side)
+            out = memo.get(key, _MISSING)
+            if out is _MISSING:
+                out = memo[key] = self._outcome(cand, caller, info, ctx, request, _RESOURCE_PLACEHOLDER)
+            if out is None:
+                return None
+            state, requires, reason, badge, notes = out
+            if _RESOURCE_PLACEHOLDER in reason:
+                reason = self._intern(reason.replace(_RESOURCE_PLACEHOLDER, info.role.arn))
         else:
             out = self._outcome(cand, caller, info, ctx, request)
-        if out is None:
-            return None
-        state, requires, reason, badge, notes = out
+            if out is None:
+                return None
+            state, requires, reason, badge, notes = out
         caller_acct = caller.account_id
         cross = bool(caller_acct) and caller_acct != info.role.account_id
         data = EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: requires, S.CROSS_ACCOUNT: cross,

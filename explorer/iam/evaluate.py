@@ -284,8 +284,11 @@ class _Part:
         return self.fail() if callable(self.fail) else self.fail
 
 
-def evaluate(request: Request) -> Decision:
-    """Decide one request (spec §12). Never raises for bad policies: they are reported in the warnings."""
+def evaluate(request: Request, *, resource_text: str | None = None) -> Decision:
+    """Decide one request (spec §12). Never raises for bad policies: they are reported in the warnings.
+
+    resource_text: the words naming the resource in the reason (default: request.resource). A caller that reuses
+    one decision for several resources (see request_key) passes a placeholder and substitutes it."""
     principal = request.principal
     action = request.action.strip().lower()
     resource = request.resource
@@ -439,7 +442,7 @@ def evaluate(request: Request) -> Decision:
     no_rb = no_rb_plus()
 
     def id_fail():
-        return f"no identity policy allows {request.action} on {resource}"
+        return f"no identity policy allows {request.action} on {resource if resource_text is None else resource_text}"
 
     def bnd_fail():
         return f"the permissions boundary does not allow {request.action}"
@@ -597,130 +600,143 @@ def _role_key_cached(arn: str):
     return got
 
 
-def _policy_list(value):
-    """The compiled policies of a request field, or None when it holds something else (dicts to compile)."""
-    if not value:
-        return ()
-    if type(value) is Policy:
-        return (value,)
-    if type(value) in (list, tuple) and all(type(p) is Policy for p in value):
-        return value
-    return None
-
-
-def request_key(request: Request, intern: dict | None = None):
+def request_key(request: Request, intern: dict | None = None, *, resource_in_key: bool = True):
     """A hashable key of everything `evaluate(request)` reads to decide: two requests with equal keys (made with the
-    same `intern` dict) get the same result, rule, reason and requirements.
-    (The explanation's warnings and notes may still differ, e.g. a note naming the caller's own unique id.)
+    same `intern` dict) get the same result, rule, reason and requirements. (The explanation's layers, warnings
+    and notes may still differ, e.g. a note naming the caller's own unique id, or the label of an Allow statement
+    of another policy with the same text.)
 
-    The key holds, instead of the principal's ARN and the full context: the principal's kind, account, partition
-    and flags; per policy layer the statements that may apply to (action, resource) (`Policy.applicable`) and how
-    the resource policy's Principal elements name the caller (`match_principal`); and the values of exactly the
-    context keys those statements can read (`Statement.keys_read`), as evaluate's lookup would see them. Callers
-    that differ only in what no applicable statement reads (their ARN, their name, unrelated tags) get equal
-    keys, which is what lets a graph decide identical sub-problems once.
+    Instead of the principal's ARN and the whole context, the key holds the principal's kind, partition and flags,
+    whether the request is cross-account, and per policy layer, for every statement that may apply to
+    (action, resource) (`Policy.applicable`): its text (`Statement.memo_token`; a Deny also its label), how its
+    Resource, Principal and Condition elements evaluate for this request (formulas over the unknown keys, computed
+    as _eval_layer does, with the same lookup). Callers that differ only in what no applicable statement reads
+    (their ARN, their name, unrelated tags, their account when no condition reads it) get equal keys: this is
+    what lets the trust graph decide identical sub-problems once.
 
-    `intern` (optional dict) maps the per-layer parts to small ints, so that many keys share them. Returns None
-    when the request is outside what the key covers (policies given as documents, session tags or a source
-    identity passed, GetCallerIdentity): decide it with evaluate directly."""
+    resource_in_key=False leaves the resource ARN out (keeping what evaluate reads of it besides the statements:
+    its service, whether it is a service-linked role, whether it names a resource); the reason then names the
+    resource only where `evaluate(..., resource_text=...)` puts it, so a caller reusing a decision for another
+    resource evaluates with a placeholder there and substitutes the resource.
+
+    `intern` (optional dict) maps the policy layers' parts to small ints, so that many keys share them. Returns None when the request is outside what the key covers (policies given as
+    documents, session tags or a source identity passed, GetCallerIdentity): decide it with evaluate directly."""
     principal = request.principal
     action = request.action.strip().lower()
-    if action == "sts:getcalleridentity":
+    if action == "sts:getcalleridentity" or request.inherited_transitive_tag_keys:
         return None
     resource = request.resource
-    layers_in = (_policy_list(request.identity_policies), _policy_list(request.permissions_boundary),
-                 _policy_list(request.session_policy), _policy_list(request.resource_policy))
-    if None in layers_in:
-        return None
-    identity_pols, boundary_pols, session_pols, resource_pols = layers_in
     kind = principal.kind
     p_acct = principal.account_id
     r_acct = request.resource_account or account_of(resource) or p_acct
-    settings = request.settings
-    overrides = {}
-    if request.mfa_token_passed:
-        overrides[MFA_KEY] = ("true",)
-    elif kind == ROLE_SESSION and settings.mfa_in_role_session == MFA_NEVER:
-        overrides[MFA_KEY] = ("false",)
-    dkey = (principal, r_acct)
-    derived = _DERIVED_CACHE.get(dkey)
-    if derived is None:
-        if len(_DERIVED_CACHE) > 8192:
-            _DERIVED_CACHE.clear()
-        derived = _DERIVED_CACHE[dkey] = derived_context(principal, r_acct)
-    lookup = _Lookup(request.context, derived, overrides, bool(principal.tags),
-                     _TEMPORARY_DEFAULTS if kind in _TEMPORARY_KINDS else None)
-    peek = lookup.peek
+    context = request.context
+    lookups: list = []
+
+    def peek_of():
+        # evaluate's lookup (built only when a statement needs the context)
+        if not lookups:
+            overrides = {}
+            if request.mfa_token_passed:
+                overrides[MFA_KEY] = ("true",)
+            elif kind == ROLE_SESSION and request.settings.mfa_in_role_session == MFA_NEVER:
+                overrides[MFA_KEY] = ("false",)
+            dkey = (principal, r_acct)
+            derived = _DERIVED_CACHE.get(dkey)
+            if derived is None:
+                if len(_DERIVED_CACHE) > 8192:
+                    _DERIVED_CACHE.clear()
+                derived = _DERIVED_CACHE[dkey] = derived_context(principal, r_acct)
+            lookups.append(_Lookup(context, derived, overrides, bool(principal.tags),
+                                   _TEMPORARY_DEFAULTS if kind in _TEMPORARY_KINDS else None).peek)
+        return lookups[0]
+
     is_assume = action in ASSUME_ROLE_ACTIONS
-    if is_assume:  # T9 parameters (session tags, source identity): decided with extra actions; not covered
+    if is_assume:  # T9 parameters (session tags, source identity) are decided with other actions: not covered
+        peek = peek_of()
         tk = peek("aws:tagkeys")
         si = peek("sts:sourceidentity")
         if (tk is not UNKNOWN and tk) or (si is not UNKNOWN and si):
             return None
-        for k, v in request.context.items():
+        for k, v in context.items():
             if v and k.lower().startswith("aws:requesttag/"):
                 return None
-    if request.inherited_transitive_tag_keys:
-        return None
     if intern is None:
         intern = {}
-    statements: list = []
+    TRUE = F.TRUE
+    unique_ids = request.unique_ids
 
-    def sig(pols, with_principal: bool = False):
+    def sig(value, with_principal: bool = False):
+        # per policy that has applicable statements: a number for its context-free part (Policy.memo_parts), or
+        # per statement its token and the parts of its formula as _eval_layer computes them
+        if not value:
+            return False
+        if type(value) is Policy:
+            pols = (value,)
+        elif type(value) in (list, tuple):
+            pols = value
+        else:
+            raise _NotCovered
         parts = []
         for pol in pols:
-            if not pol.valid:
-                continue
-            app = pol.applicable(action, resource)
-            if app:
-                parts.append(app)
-                for st, _static in app:
-                    if st.keys_read:
-                        statements.append(st)
+            if type(pol) is not Policy:
+                raise _NotCovered
+            got = pol.memo_parts(action, resource)
+            if got is None:
+                peek = peek_of()
+                got = []
+                for st, static in pol.applicable(action, resource):
+                    rf = TRUE if static else st.resource_formula(resource, peek)
+                    cls = None
                     if with_principal and st.principal is not None:
                         if st.not_principal:
-                            parts.append(not_principal_excludes(st.principal, principal, request.unique_ids, None))
+                            cls = not_principal_excludes(st.principal, principal, unique_ids, None)
                         else:
-                            parts.append(match_principal(st.principal, principal, request.unique_ids, None))
-        t = (bool(pols), tuple(parts))
-        got = intern.get(t)
-        if got is None:
-            got = intern[t] = len(intern)
-        return got
+                            cls = match_principal(st.principal, principal, unique_ids, None)
+                    cf = evaluate_conditions(st.conditions, peek) if st.conditions and rf else TRUE
+                    got.append((st.memo_token, static, rf, cls, cf))
+                got = tuple(got)
+            if got:
+                parts.append(got)
+        return tuple(parts)  # () when no statement applies; False: no policy at all
 
-    rcps = None
-    if request.rcps is not None:
-        flat = []
-        for level in request.rcps:
-            pl = _policy_list(level)
-            if pl is None:
-                return None
-            flat.extend(pl)
-        rcps = sig(flat, True)
-    scps = None
-    if request.scps is not None:
-        levels = []
-        for level in request.scps:
-            pl = _policy_list(level)
-            if pl is None:
-                return None
-            levels.append(sig(pl))
-        scps = tuple(levels)
-    res = sig(resource_pols, True)
-    ide = sig(identity_pols)
-    bnd = sig(boundary_pols)
-    ses = sig(session_pols)
-    values = tuple(peek(k) for st in statements for k in st.keys_read)
+    try:
+        rcps = None
+        if request.rcps is not None:
+            flat = []
+            for level in request.rcps:
+                if type(level) is Policy:
+                    flat.append(level)
+                else:
+                    flat.extend(level)
+            rcps = sig(flat, True)
+        layers = (rcps, None if request.scps is None else tuple(sig(level) for level in request.scps),
+                  sig(request.resource_policy, True), sig(request.identity_policies),
+                  sig(request.permissions_boundary), sig(request.session_policy))
+    except _NotCovered:
+        return None
+    n = intern.get(layers)
+    if n is None:
+        n = intern[layers] = len(intern)
     p_arn = principal.arn
     partitions = (p_arn.split(":", 2)[1] if p_arn.startswith("arn:") else None,
                   resource.split(":", 2)[1] if resource.startswith("arn:") else None)
     self_trust = (is_assume and kind == ROLE_SESSION
                   and _role_key_cached(principal.role_arn or p_arn) == _role_key_cached(resource))
-    mfa = peek(MFA_KEY) if kind == IAM_USER_STS else None
-    return (request.action, resource, request.resource_account, kind, p_acct, principal.is_service_linked,
-            bool(principal.tags), partitions, self_trust, request.mfa_token_passed, settings, request.context.closed, request.principal_is_management_account,
-            request.resource_is_management_account, request.resource_is_aws_managed_key, rcps, scps, res, ide, bnd,
-            ses, values, mfa)
+    mfa = peek_of()(MFA_KEY) if kind == IAM_USER_STS else None
+    cross = bool(p_acct and r_acct and p_acct != r_acct)
+    if resource_in_key:
+        where = (resource, request.resource_account)
+    else:  # what evaluate reads of the resource besides the statements (see the docstring)
+        trust_side = is_assume or action in TRUST_SIDE_ACTIONS
+        where = (service_of(resource), trust_side and "/aws-service-role/" in resource,
+                 is_unnamed_resource(resource) if trust_side else resource_side_requirement(action, resource))
+    return (request.action, where, kind, p_acct is None, cross, principal.is_service_linked, partitions, self_trust,
+            request.mfa_token_passed, request.settings, context.closed, request.principal_is_management_account,
+            request.resource_is_management_account, request.resource_is_aws_managed_key, n, mfa)
+
+
+class _NotCovered(Exception):
+    pass
 
 
 def _level_name(i: int, n: int) -> str:

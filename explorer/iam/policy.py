@@ -11,6 +11,7 @@ set operators on single-valued keys, unique-id principals, ...).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Iterable
@@ -20,7 +21,7 @@ from explorer.iam.actions import compile_action_pattern, service_prefix, validat
 from explorer.iam.arns import compile_arn_pattern, compile_arn_tokens, service_segment_has_wildcard
 from explorer.iam.conditions import compile_conditions
 from explorer.iam.decision import MatchedStatement, Requirement
-from explorer.iam.principals import PrincipalSpec, compile_principal
+from explorer.iam.principals import DIRECT, PrincipalSpec, compile_principal
 from explorer.iam.variables import (CURRENT_VERSION, LEGACY_VERSION, MISSING, UnknownVar, parse_template,
                                     resolve)
 
@@ -33,6 +34,23 @@ _SID = re.compile(r"^[A-Za-z0-9]*$")
 # goes away with the policy.
 CANDIDATES_CACHE_LIMIT = 2048
 APPLICABLE_CACHE_LIMIT = 512
+_MISSING = object()
+# memo_parts tuples -> numbers that are never reused (the table may be emptied: equal tuples then get a new number,
+# which only costs sharing, never correctness)
+_PARTS_IDS: dict = {}
+_PARTS_COUNTER = itertools.count(1)
+_PARTS_IDS_LIMIT = 200_000
+
+
+def _parts_id(parts: tuple):
+    if not parts:
+        return ()
+    got = _PARTS_IDS.get(parts)
+    if got is None:
+        if len(_PARTS_IDS) >= _PARTS_IDS_LIMIT:
+            _PARTS_IDS.clear()
+        got = _PARTS_IDS[parts] = next(_PARTS_COUNTER)
+    return got
 # G9 size quotas (characters, compact JSON), for validation warnings only
 SIZE_QUOTAS = {"scp": (5120, "SCP documents"), "rcp": (5120, "RCP documents"),
                "trust": (2048, "trust policies (raisable to 4,096)"), "session": (2048, "inline session policies")}
@@ -46,7 +64,7 @@ class Statement:
     __slots__ = ("policy", "index", "sid", "effect", "actions", "not_action", "_action_matchers",
                  "resources", "not_resource", "_resource_matchers", "_resource_any", "principal",
                  "not_principal", "conditions", "problems", "warnings", "raw", "where", "prefixes", "_plain_match",
-                 "_keys_read")
+                 "_keys_read", "_memo_token")
 
     def __init__(self, policy: "Policy", index: int, raw, where: str):
         self.policy = policy
@@ -70,6 +88,22 @@ class Statement:
         self.prefixes: tuple = ()
         self._plain_match = None
         self._keys_read = None
+        self._memo_token = None
+
+    @property
+    def memo_token(self) -> tuple:
+        """What decides how this statement evaluates, as a hashable value (see evaluate.request_key): its
+        document text, the policy kind and Version (variables), and, for a Deny, its label (an explicit Deny is
+        named in the decision's reason). Two statements with equal tokens give the same formula on any request;
+        an Allow is never named in a reason, so equal Allow statements of different policies share a token."""
+        if self._memo_token is None:
+            text = json.dumps(self.raw, sort_keys=True, default=str)
+            pol = self.policy
+            if self.effect == "Allow":
+                self._memo_token = ("Allow", pol.kind, pol.version, text)
+            else:
+                self._memo_token = (self.effect, pol.kind, pol.version, text, self.label())
+        return self._memo_token
 
     @property
     def keys_read(self) -> tuple:
@@ -164,6 +198,8 @@ class Policy:
         self._wild: list[Statement] = []
         self._candidates: dict = {}
         self._applicable: dict = {}
+        self._memo_parts: dict = {}  # (action, resource) -> memo_parts result
+        self._memo_any: dict = {}  # action -> memo_parts result that holds for every resource
         self._compile()
 
     def __repr__(self):
@@ -395,6 +431,48 @@ class Policy:
         if len(cache) >= APPLICABLE_CACHE_LIMIT:
             cache.clear()
         cache[key] = result
+        return result
+
+    def memo_parts(self, action_lower: str, resource: str):
+        """This policy's part of `evaluate.request_key` for (action, resource) when it does not depend on the
+        request's context or principal: the tuple of (statement token, static, resource formula, principal class,
+        condition formula) for the statements that may apply, each with a static Resource match, no Condition and
+        no Principal (or Principal "*"), as a number (equal tuples, equal numbers: `_parts_id`); () for an invalid
+        policy or no applicable statement. None when some
+        applicable statement does depend on them (request_key then evaluates those parts with the request).
+        Cached per action when no candidate statement looks at the resource, else per (action, resource)."""
+        hit = self._memo_any.get(action_lower, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        cache = self._memo_parts
+        key = (action_lower, resource)
+        hit = cache.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        if not self.valid or not self.candidates(action_lower):
+            self._memo_any[action_lower] = ()
+            return ()
+        any_resource = all(st.resources is None or st._resource_any for st in self.candidates(action_lower))
+        parts = []
+        for st, static in self.applicable(action_lower, resource):
+            if not static or st.conditions:
+                parts = None
+                break
+            if st.principal is None:
+                cls = None
+            elif st.principal.any and not st.not_principal:
+                cls = DIRECT
+            else:
+                parts = None
+                break
+            parts.append((st.memo_token, True, F.TRUE, cls, F.TRUE))
+        result = None if parts is None else _parts_id(tuple(parts))
+        if any_resource:
+            self._memo_any[action_lower] = result
+        else:
+            if len(cache) >= APPLICABLE_CACHE_LIMIT:
+                cache.clear()
+            cache[key] = result
         return result
 
     def describe_problems(self) -> list[str]:

@@ -108,10 +108,14 @@ def _paint_frame(p, scene: SC.Scene, fr: SC.Frame, th: dict) -> None:
         p.setPen(QtGui.QColor(th["text"]))
         p.drawText(QtCore.QPointF(x + 22, y + 5), ks.name)
     for x, y, es in fr.legend_edges:
-        p.setPen(make_pen(es))
+        p.setPen(make_pen(es, opacity=1.0))
         p.drawLine(QtCore.QPointF(x, y), QtCore.QPointF(x + 36, y))
         p.setPen(QtGui.QColor(th["text"]))
         p.drawText(QtCore.QPointF(x + 44, y + 5), es.name)
+    if fr.legend_badges:
+        x, y, text = fr.legend_badges
+        p.setPen(QtGui.QColor(th["muted"]))
+        p.drawText(QtCore.QPointF(x, y + 5), text)
 
 
 def write_png(scene: SC.Scene, path, width: int = 1920, *, theme: str = "light") -> None:

@@ -2,12 +2,15 @@
 
 Few items, whatever the size of the estate:
   BandsItem      one item painting every account band; BandTitlesItem their (sticky) titles above the edges
-  EdgesItem      every edge style (one layer of segments each): drawn directly when few segments are visible,
-                 else from an image of the edges rendered on a pool thread (pan and zoom never wait)
-  EdgeCurveItem  a PlotCurveItem (connect="pairs") for the highlighted chain
-  ScatterPlotItem one for all nodes (pixel-sized symbols from style.py polygons), one for the selection rings
-  LabelsItem     one item painting only the labels and badges inside the visible rectangle, and nothing when
-                 zoomed out so far that they could not be read
+  EdgesItem      every edge style (one layer of segments each: the drawn curves): drawn directly when few
+                 segments are visible, else from an image of the edges rendered on a pool thread (pan and zoom
+                 never wait); dimmed while a chain is selected
+  EdgeCurveItem  the highlighted chain, on top of every other edge, with a casing in the background colour
+  ScatterPlotItem one for all nodes (pixel-sized symbols from style.py polygons), one for the selection rings,
+                 one for the arrowheads (one per target and arrival direction, pre-rotated symbols) and one for
+                 the chain's arrowheads
+  LabelsItem     one item painting only the labels and badges inside the visible rectangle, on a subtle plate,
+                 shrinking with the zoom below 1 and left out when too small to read (the chain's labels stay)
 """
 from __future__ import annotations
 
@@ -23,7 +26,6 @@ LOD_SEGMENTS = 6000  # more visible segments than this: draw 1-pixel solid lines
 AA_SEGMENTS = 2000  # antialias edges (dashes counted) only below this many lines: a frame stays < 50 ms
 EXPORT_AA_SEGMENTS = 40000  # the same for exports
 LABEL_MAX = 2500  # more visible labels than this: too dense to read, draw none
-MIN_ROW_PX = 10.0  # a row must be this tall on screen before node labels are drawn
 
 _SYMBOL_CACHE: dict[str, object] = {}
 
@@ -649,15 +651,15 @@ class LabelsItem(pg.GraphicsObject):
             # a little slack into the column gap: hinting makes small text a few per cent wider than estimated
             max_w = max(20.0, float(room[i]) * sx * (LABEL_OVERFLOW + 0.05 if not bold else 1.6) + 3 * s)
             key = (i, round(max_w), font.pixelSize(), bold)
-            shown = cache.get(key)
-            if shown is None:
+            hit = cache.get(key)
+            if hit is None:
                 shown = text if fm.horizontalAdvance(text) <= max_w else fm.elidedText(text, elide, max_w)
                 if len(cache) > 20000:
                     cache.clear()
-                cache[key] = shown
+                hit = cache[key] = (shown, fm.horizontalAdvance(shown))
+            shown, w = hit
             x = pt.x() + (ks.size / 2 + 4) * s
             y = pt.y() + asc - h / 2  # centred on the node
-            w = fm.horizontalAdvance(shown)
             p.setPen(QtCore.Qt.PenStyle.NoPen)
             p.setBrush(plate)
             p.drawRoundedRect(QtCore.QRectF(x - 2 * s, pt.y() - h / 2, w + 4 * s, h), 2.5 * s, 2.5 * s)
@@ -732,13 +734,21 @@ def arrow_symbol(angle: float):
 
 ARROW_BOX = 40.0  # the arrow symbols' box (pixels): room for the tip offset and the head
 SYMBOL_MIN = 0.45  # zoomed out, symbols shrink to no less than this share of their size
+ARROWS_LOD = 3000  # more arrowheads than this are left out when symbols are at their smallest
+
+
+def symbol_factor(px_per_unit_y: float) -> float:
+    """How much of their size symbols keep at a zoom (rows closer than a symbol is tall: smaller), in steps."""
+    row_px = L.ROW_H * px_per_unit_y
+    f = max(SYMBOL_MIN, min(1.0, row_px * 0.9 / 14.0))
+    return round(f * 10) / 10
 
 
 class SceneItems:
     """All the items of one Scene. `pixel_scale` multiplies pixel sizes (symbols, pens, fonts) for exports."""
 
     def __init__(self, scene: SC.Scene, theme_name: str = "light", pixel_scale: float = 1.0,
-                 antialias: bool | None = None, lod: bool = True):
+                 antialias: bool | None = None, lod: bool = True, px_per_unit_y: float | None = None):
         self.scene = scene
         self.theme_name = theme_name
         th = ST.theme(theme_name)
@@ -772,24 +782,31 @@ class SceneItems:
         self.nodes = pg.ScatterPlotItem(pxMode=True, antialias=True)
         self.nodes.setZValue(5)
         self._dim_nodes: set = set()
-        self.symbol_factor = 1.0
+        self.symbol_factor = 1.0 if px_per_unit_y is None else symbol_factor(px_per_unit_y)
+        self._arrows_dim = None
         self._set_nodes(th)
         self.rings = pg.ScatterPlotItem(pxMode=True, antialias=True)
         self.rings.setZValue(4)
         self.labels = LabelsItem(scene, th, pixel_scale)
         self.set_highlight(scene.highlight)
 
-    def set_zoom(self, px_per_unit_y: float) -> None:
+    def set_zoom(self, px_per_unit_y: float) -> bool:
         """Symbols shrink (down to SYMBOL_MIN of their size) when rows get closer than the symbols are tall, so a
-        zoomed-out column stays a column of symbols rather than a bar."""
-        row_px = L.ROW_H * px_per_unit_y
-        f = max(SYMBOL_MIN, min(1.0, row_px * 0.9 / 14.0))
-        f = round(f * 20) / 20
-        if f != self.symbol_factor:
-            self.symbol_factor = f
-            self._set_nodes(ST.theme(self.theme_name), self._dim_nodes)
-            self._draw_arrows(bool(len(self.highlight_curve.segments)))
-            self.set_highlight(self.scene.highlight)
+        zoomed-out column stays a column of symbols rather than a bar. Returns whether anything changed (the
+        canvas calls this once the zoom has settled: it rebuilds the symbol data)."""
+        f = symbol_factor(px_per_unit_y)
+        if f == self.symbol_factor:
+            return False
+        self.symbol_factor = f
+        self._set_nodes(ST.theme(self.theme_name), self._dim_nodes)
+        self._arrows_lod()
+        s = self.pixel_scale * f
+        self.arrows.setSize(ARROW_BOX * s)
+        if len(self.hl_arrows.data):
+            self.hl_arrows.setSize(ARROW_BOX * s)
+        if len(self.rings.data):
+            self.rings.setSize(24 * self.pixel_scale * max(f, 0.6))
+        return True
 
     def _set_nodes(self, th: dict, dim: set | None = None) -> None:
         sc = self.scene
@@ -863,11 +880,17 @@ class SceneItems:
                 curve.setVisible(visible)
         self._draw_arrows(bool(self.scene.highlight.edges))
 
+    def _arrows_lod(self) -> None:
+        """Far zoomed out with very many edges, arrowheads (too small to see) are not drawn: frames stay fast."""
+        self.arrows.setVisible(not (self.symbol_factor <= SYMBOL_MIN + 0.05 and len(self.arrows.data) > ARROWS_LOD))
+
     def _draw_arrows(self, dim: bool) -> None:
+        self._arrows_dim = dim
         sc = self.scene
         shown = [(sc.arrows.get(key, np.zeros((0, 3))), ST.EDGE_STYLES[key].color) for key in ST.EDGE_STYLE_ORDER
                  if key != ST.HIGHLIGHT and (key not in self.curves or self.curves[key].isVisible())]
         self._set_arrows(self.arrows, shown, ST.DIM_OPACITY if dim else 0.9)
+        self._arrows_lod()
 
     def set_highlight(self, hl: SC.Highlight) -> None:
         sc = self.scene
@@ -879,7 +902,8 @@ class SceneItems:
         self._set_arrows(self.hl_arrows, [(arr, ST.EDGE_STYLES[ST.HIGHLIGHT].color)])
         chain = bool(len(seg))
         self.edges.set_dim(chain)
-        self._draw_arrows(chain)
+        if chain != self._arrows_dim:
+            self._draw_arrows(chain)
         ring_nodes = [n for n in hl.nodes if n in sc.index]
         if hl.selected is not None and hl.selected in sc.index and hl.selected not in ring_nodes:
             ring_nodes.append(hl.selected)

@@ -92,6 +92,7 @@ class Scene:
     label_room: np.ndarray | None = None  # label width allowed per node (units at zoom 1)
     ports: np.ndarray | None = None  # per node: how far right of it its edges leave (the end of its label)
     badge_edges: list = field(default_factory=list)  # the (u, v) each badge belongs to
+    layers: dict = field(default_factory=dict)  # node -> column (layer) of the layout
 
     def pair_geometry(self, pairs) -> tuple[np.ndarray, np.ndarray]:
         """(segments, arrows) of edges between drawn nodes, drawn like the scene's edges (the highlighted chain)."""
@@ -103,7 +104,8 @@ class Scene:
         coords = np.stack([self.xs[iu], self.ys[iu], self.xs[iv], self.ys[iv]], axis=1)
         ports = self.ports[iu] if self.ports is not None and self.curve_segs > 2 else None
         arc = OVERVIEW_ARC if self.view.mode == OVERVIEW else 0.0
-        _coarse, fine, ang, _b = edge_geometry(coords, ports, self.curve_segs, arc=arc)
+        skips = ([self.layers.get(v, 0) - self.layers.get(u, 0) != 1 for u, v in pairs] if self.layers else None)
+        _coarse, fine, ang, _b = edge_geometry(coords, ports, self.curve_segs, arc=arc, skips=skips)
         return fine, _arrows(pairs, self.xs[iv], self.ys[iv], ang, self.index)
 
     def edge_polyline(self, key: str, i: int) -> np.ndarray:
@@ -306,7 +308,7 @@ def curve_segments_for(n_edges: int) -> int:
     return CURVE_SEGMENTS if n_edges <= 800 else 12 if n_edges <= 2000 else 6 if n_edges <= 6000 else 2
 
 
-def edge_geometry(coords, ports=None, k: int = CURVE_SEGMENTS, arc: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+def edge_geometry(coords, ports=None, k: int = CURVE_SEGMENTS, arc: float = 0.0, skips=None) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                                          np.ndarray]:
     """Drawn edges. coords: (n, 4) x0, y0, x1, y1; ports: (n,) how far right of the source the edge leaves (the
     end of its label). Returns (coarse (2n, 4): source -> middle -> target, fine (k*n, 4) segments as drawn,
@@ -315,7 +317,8 @@ def edge_geometry(coords, ports=None, k: int = CURVE_SEGMENTS, arc: float = 0.0)
     With k > 2 an edge runs straight from the node to the end of its label, then as a cubic curve that leaves
     and arrives level: parallel edges between columns bundle into smooth fans instead of a hairball. Edges to a
     column on the left (or the same column) loop around; long level edges bow below the row so they do not run
-    through the nodes of the columns they skip. With `arc` (and no ports: the overview) edges are arcs bowing
+    through the nodes of the columns they skip (`skips`: per edge, whether it spans more than one column;
+    default: long edges). With `arc` (and no ports: the overview) edges are arcs bowing
     `arc` times their length to the left."""
     c = np.asarray(coords, dtype=float).reshape(-1, 4)
     n = len(c)
@@ -353,7 +356,8 @@ def edge_geometry(coords, ports=None, k: int = CURVE_SEGMENTS, arc: float = 0.0)
     fwd = dxp >= 24.0
     h = np.where(fwd, dxp * 0.5, 60.0 + 0.2 * np.abs(dxp))
     level = np.abs(dy) < L.ROW_H * 0.5
-    v = np.where(fwd & level & (dxp > 300.0), L.ROW_H * 0.62, np.where(~fwd & level, L.ROW_H * 1.4, 0.0))
+    skip = (dxp > 300.0) if skips is None else np.asarray(skips, dtype=bool)  # passes other columns' nodes
+    v = np.where(fwd & level & skip, L.ROW_H * 0.67, np.where(~fwd & level, L.ROW_H * 1.4, 0.0))
     c1x, c1y = px + h, y0 + v
     c2x, c2y = x1 - h, y1 + v
     t = np.linspace(0.0, 1.0, k)[None, :]  # k points: k - 1 curve segments, plus the stub
@@ -441,7 +445,8 @@ def build_scene(graph: nx.MultiDiGraph, estate: L.Estate, view: View = View(), *
         iu = np.fromiter((index[u] for u, _v in pairs), int, len(pairs))
         iv = np.fromiter((index[v] for _u, v in pairs), int, len(pairs))
         coords = np.stack([xs[iu], ys[iu], xs[iv], ys[iv]], axis=1) if pairs else np.zeros((0, 4))
-        coarse, fine, ang, bpts = edge_geometry(coords, port[iu] if pairs else None, k)
+        skips = ([lay.layers.get(v, 0) - lay.layers.get(u, 0) != 1 for u, v in pairs] if lay.layers else None)
+        coarse, fine, ang, bpts = edge_geometry(coords, port[iu] if pairs else None, k, skips=skips)
         edge_pairs[key], edge_segments[key], curves[key] = pairs, coarse, fine
         arrows[key] = _arrows(pairs, xs[iv], ys[iv], ang, index) if pairs else np.zeros((0, 3))
         if key != ST.HIGHLIGHT:
@@ -454,7 +459,7 @@ def build_scene(graph: nx.MultiDiGraph, estate: L.Estate, view: View = View(), *
     sc = Scene(view, graph, estate, ids, kinds, labels, xs, ys, index, lay.bands, edge_pairs, edge_segments,
                arrows, badges, lay.width, lay.height, show_denied, highlight)
     sc.edge_curves, sc.curve_segs, sc.label_room, sc.ports = curves, k, room, port
-    sc.badge_edges = badge_edges
+    sc.badge_edges, sc.layers = badge_edges, lay.layers
     sc.caption = caption if caption is not None else default_caption(estate, view, graph)
     return sc
 
@@ -569,6 +574,7 @@ class Frame:
     legend_y: float
     legend_nodes: list[tuple[float, float, object]]  # (x, y, KindStyle)
     legend_edges: list[tuple[float, float, object]]  # (x, y, EdgeStyle)
+    legend_badges: tuple[float, float, str] | None = None  # (x, y, text): what the badges on edges mean
 
 
 def frame_for(scene: Scene, width: float = 1920.0, *, max_aspect: float = 1.6) -> Frame:
@@ -579,6 +585,8 @@ def frame_for(scene: Scene, width: float = 1920.0, *, max_aspect: float = 1.6) -
     inner_w = max(100.0, width - 2 * MARGIN)
     per_row = max(1, int(inner_w // LEGEND_COL_W))
     n_rows = math.ceil(len(kinds) / per_row) + math.ceil(len(edges) / per_row)
+    badge_text = badge_legend(scene)
+    n_rows += 1 if badge_text else 0
     caption_h = MARGIN + CAPTION_LINE_H * len(scene.caption) + 8
     legend_h = 30 + n_rows * LEGEND_ROW_H + MARGIN
     scale = min(MAX_FRAME_SCALE, inner_w / max(scene.width, 1.0))
@@ -600,10 +608,22 @@ def frame_for(scene: Scene, width: float = 1920.0, *, max_aspect: float = 1.6) -
     for i, e in enumerate(edges):
         r, c = divmod(i, per_row)
         items_e.append((MARGIN + c * LEGEND_COL_W, y + r * LEGEND_ROW_H, e))
+    y += math.ceil(len(edges) / per_row) * LEGEND_ROW_H
+    badges = (MARGIN, y, badge_text) if badge_text else None
     height = legend_y + legend_h
     cap_y = [MARGIN + CAPTION_LINE_H * (i + 0.7) for i in range(len(scene.caption))]
     return Frame(width, math.ceil(height), scale, graph_x, graph_y, graph_w, graph_h, cap_y, legend_y,
-                 items_n, items_e)
+                 items_n, items_e, badges)
+
+
+def badge_legend(scene: Scene) -> str:
+    """What the condition badges drawn on this scene's edges mean, in words ("" when there are none)."""
+    seen: list[str] = []
+    for *_xy, text in scene.badges:
+        for word in text.split():
+            if word in ST.BADGE_NAMES and word not in seen:
+                seen.append(word)
+    return ("badges on conditional edges: " + ", ".join(f"{b} {ST.BADGE_NAMES[b]}" for b in seen)) if seen else ""
 
 
 def estate_of(tg) -> L.Estate:

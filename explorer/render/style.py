@@ -142,9 +142,13 @@ def theme(name: str) -> dict[str, str]:
 
 
 BADGE_NAMES = {
-    "MFA": "needs MFA", "ExternalId": "needs an ExternalId", "IP": "needs a source IP", "Org": "needs an org id",
-    "Tag": "needs principal tags", "Time": "needs a time window", "VPC": "needs a VPC/endpoint",
-    "SourceAccount": "needs a source account", "SourceArn": "needs a source ARN",
+    "MFA": "needs MFA", "ExternalId": "needs an ExternalId", "IP": "needs a source IP or VPC",
+    "Org": "needs an organization", "Tag": "needs tags", "Time": "needs a time window",
+    "Session": "depends on the session (issue time, name)", "SourceIdentity": "needs a source identity",
+    "Claim": "needs SAML/OIDC claims", "Source": "needs a source account or ARN",
+    "Principal": "depends on the calling principal", "Service": "depends on the calling service",
+    "TLS": "needs TLS", "Foreign": "depends on policies outside the snapshot", "Other": "other condition",
+    "VPC": "needs a VPC/endpoint",
 }
 
 

@@ -177,6 +177,9 @@ def scene_to_svg(scene: SC.Scene, width: float = 1920.0, *, theme: str = "light"
         w(f'<line x1="{_num(x)}" y1="{_num(y)}" x2="{_num(x + 36)}" y2="{_num(y)}" stroke="{es.color}" '
           f'stroke-width="{_num(es.width)}"{_dash(es)}/>')
         w(f'<text x="{_num(x + 44)}" y="{_num(y + 4)}">{escape(es.name)}</text>\n')
+    if fr.legend_badges:
+        x, y, text = fr.legend_badges
+        w(f'<text x="{_num(x)}" y="{_num(y + 4)}" fill="{th["muted"]}">{escape(text)}</text>\n')
     w("</g>\n</svg>\n")
     return out.getvalue()
 

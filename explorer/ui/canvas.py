@@ -19,6 +19,7 @@ HIT_EDGE_PX = 5.0
 FIT_MARGIN = 0.025  # of the scene, on each side
 MAX_STRETCH = 2.0  # fit: one axis may be scaled at most this much more than the other
 MAX_FIT_ZOOM = 1.6  # fit: a small picture is not blown up beyond this
+ZOOM_SETTLE_MS = 180  # symbol sizes follow the zoom this long after it stops changing
 
 
 class GraphCanvas(pg.GraphicsView):
@@ -45,6 +46,9 @@ class GraphCanvas(pg.GraphicsView):
         self.scene().sigMouseMoved.connect(self._on_move)
         self.viewbox.sigRangeChangedManually.connect(self._manual_range)
         self.viewbox.sigTransformChanged.connect(self._zoom_changed)
+        self._zoom_timer = QtCore.QTimer(self)
+        self._zoom_timer.setSingleShot(True)
+        self._zoom_timer.timeout.connect(self._apply_zoom)
         self.setToolTip("")
         self.legend = LegendOverlay(self)
         self.place_overlays()
@@ -53,9 +57,22 @@ class GraphCanvas(pg.GraphicsView):
         self._auto_fit = False
 
     def _zoom_changed(self, *_a) -> None:
-        if self.items is not None:
+        """Symbol sizes follow the zoom once it settles (a rebuild of the symbol data: never during a frame)."""
+        self._zoom_timer.start(ZOOM_SETTLE_MS)
+
+    def _apply_zoom(self) -> None:
+        if self.items is not None and not getattr(self, "closed", False):
             px = self.viewbox.viewPixelSize()
-            self.items.set_zoom(1.0 / max(float(px[1]), 1e-9))
+            if self.items.set_zoom(1.0 / max(float(px[1]), 1e-9)):
+                self.viewport().update()
+
+    def _fit_scale_y(self, scene: SC.Scene) -> float:
+        """Pixels per unit (y) that fit() will give this scene."""
+        vw = max(float(self.viewbox.width()), 50.0)
+        vh = max(float(self.viewbox.height()), 50.0)
+        sx = vw / (max(scene.width, 1.0) * (1 + 2 * FIT_MARGIN))
+        sy = vh / (max(scene.height, 1.0) * (1 + 2 * FIT_MARGIN))
+        return min(sy, sx * MAX_STRETCH, MAX_FIT_ZOOM)
 
     def place_overlays(self) -> None:
         """The legend sits in the bottom-right corner of the view."""
@@ -68,6 +85,8 @@ class GraphCanvas(pg.GraphicsView):
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
+        if getattr(self, "closed", False):  # pyqtgraph's close() has deleted the items
+            return
         self.place_overlays()
         if getattr(self, "_auto_fit", False) and getattr(self, "scene_data", None) is not None:
             self.fit()
@@ -78,9 +97,12 @@ class GraphCanvas(pg.GraphicsView):
         if self.items is not None:
             self.items.remove_from(self.viewbox)
         self.scene_data = scene
-        self.items = SceneItems(scene, self.theme_name)
+        if old_range is not None:
+            sy = 1.0 / max(float(self.viewbox.viewPixelSize()[1]), 1e-9)
+        else:
+            sy = self._fit_scale_y(scene)
+        self.items = SceneItems(scene, self.theme_name, px_per_unit_y=sy)
         self.items.add_to(self.viewbox)
-        self._zoom_changed()
         self.legend.set_scene(scene)
         if old_range is not None:
             self.viewbox.setRange(xRange=old_range[0], yRange=old_range[1], padding=0)

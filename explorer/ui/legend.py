@@ -119,7 +119,8 @@ class LegendOverlay(QtWidgets.QWidget):
         names = [k.name for k in self.kinds] + [e.name for e in self.edges]
         col_w = max([fm.horizontalAdvance(n) for n in names] + [60]) + 34
         rows = -(-len(self.kinds) // cols) + -(-len(self.edges) // cols)
-        badge_h = self.ROW if self.badges else 0
+        self._badge_lines = self._wrap_badges(fm, cols * col_w)
+        badge_h = self.ROW * len(self._badge_lines)
         if self.expanded:
             w = self.PAD * 2 + cols * col_w
             h = self.HEAD + rows * self.ROW + badge_h + self.PAD
@@ -132,6 +133,21 @@ class LegendOverlay(QtWidgets.QWidget):
         if parent is not None and hasattr(parent, "place_overlays"):
             parent.place_overlays()
         self.update()
+
+    def _wrap_badges(self, fm, width: float) -> list[str]:
+        """The badge words in lines no wider than the legend (their tooltips and the exports say more)."""
+        lines, cur = [], "badges, what a conditional edge needs:"
+        for b in self.badges:
+            item = b
+            trial = f"{cur} {item}" if cur.endswith(":") else f"{cur}, {item}"
+            if fm.horizontalAdvance(trial) > width and not cur.endswith(":"):
+                lines.append(cur + ",")
+                cur = "  " + item
+            else:
+                cur = trial
+        if self.badges:
+            lines.append(cur)
+        return lines
 
     def _font(self) -> QtGui.QFont:
         f = QtGui.QFont(self.font())
@@ -186,9 +202,9 @@ class LegendOverlay(QtWidgets.QWidget):
             p.drawLine(QtCore.QPointF(x, y), QtCore.QPointF(x + 22, y))
             p.setPen(text)
             p.drawText(QtCore.QPointF(x + 28, y + 4), es.name)
-        if self.badges:
-            y = y0 + -(-len(self.edges) // cols) * self.ROW
-            p.setPen(QtGui.QColor(th["muted"]))
-            p.drawText(QtCore.QPointF(self.PAD, y + 4), "badges: " + ", ".join(
-                f"{b} = {ST.BADGE_NAMES[b].replace('needs ', '')}" for b in self.badges))
+        y = y0 + -(-len(self.edges) // cols) * self.ROW
+        p.setPen(QtGui.QColor(th["muted"]))
+        for line in self._badge_lines:
+            p.drawText(QtCore.QPointF(self.PAD, y + 4), line)
+            y += self.ROW
         p.end()
