@@ -6,3 +6,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORG = ROOT / "resources" / "demo-org"
+
+
+def set_fake_aws_environment(mp, folder: Path) -> None:
+    """For the collector against moto: fake credentials in the environment only; no config files (they would be
+    looked for in `folder`, where there are none); no instance metadata; no real backoff. `mp`: a MonkeyPatch."""
+    from explorer.collect import aws as collect_aws
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
+        mp.delenv(key, raising=False)
+    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    mp.setenv("AWS_CONFIG_FILE", str(folder / "no-config"))
+    mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "no-credentials"))
+    mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    mp.setattr(collect_aws, "BACKOFF_BASE_SECONDS", 0.0)

@@ -16,9 +16,9 @@ from botocore.exceptions import ClientError
 pytest.importorskip("moto")
 from moto import mock_aws  # noqa: E402
 
+from conftest import set_fake_aws_environment  # noqa: E402
 from explorer.cli import main as cli_main  # noqa: E402
 from explorer.collect import CollectOptions, collect_snapshot  # noqa: E402
-from explorer.collect import aws as collect_aws  # noqa: E402
 from explorer.collect import readonly  # noqa: E402
 from explorer.collect.progress import ACCOUNT_DONE, DONE, ProgressEvent  # noqa: E402
 from explorer.collect.readonly import ReadOnlyViolation  # noqa: E402
@@ -30,19 +30,6 @@ ROLE = "OrganizationAccountAccessRole"
 
 def _policy(statement: dict | list) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statement if isinstance(statement, list) else [statement]})
-
-
-def set_fake_aws_environment(mp: pytest.MonkeyPatch, folder: Path) -> None:
-    """Fake credentials in the environment only; no config files; no instance metadata; no real backoff."""
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
-        mp.delenv(key, raising=False)
-    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    mp.setenv("AWS_CONFIG_FILE", str(folder / "no-config"))
-    mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "no-credentials"))
-    mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    mp.setattr(collect_aws, "BACKOFF_BASE_SECONDS", 0.0)
 
 
 def _member_session(account_id: str) -> boto3.Session:

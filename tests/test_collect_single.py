@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("moto")
 from moto import mock_aws  # noqa: E402
 
+from conftest import set_fake_aws_environment  # noqa: E402
 from explorer.collect import CollectOptions, collect_snapshot  # noqa: E402
-from explorer.collect import aws as collect_aws  # noqa: E402
 
 MGMT = "123456789012"  # moto's default account
 ROLE = "OrganizationAccountAccessRole"
@@ -28,16 +28,7 @@ def _read(path: Path):
 
 @pytest.fixture
 def aws_env(monkeypatch, tmp_path):
-    """Fake credentials in the environment only; no config files; no instance metadata; no real backoff."""
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setattr(collect_aws, "BACKOFF_BASE_SECONDS", 0.0)
+    set_fake_aws_environment(monkeypatch, tmp_path)
 
 
 def test_org_that_cannot_be_read_is_a_gap(aws_env, tmp_path):

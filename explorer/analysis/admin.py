@@ -121,14 +121,18 @@ class _Prober:
             self._cache[key] = hit
         return hit[1]
 
-    def identity_policies(self, entity) -> list:
+    def _identity_refs(self, entity) -> list:
+        """The entity's inline and attached policies, and for a user those of its groups."""
         refs = list(entity.inline_policies) + list(entity.attached_policies)
         if getattr(entity, "kind", "") == "user":
             for gname in entity.groups:
                 group = self.snapshot.group(entity.account_id, gname)
                 if group is not None:
                     refs += list(group.inline_policies) + list(group.attached_policies)
-        return [self.compiled(r.document, r.arn or r.name, "identity", r.source) for r in refs
+        return refs
+
+    def identity_policies(self, entity) -> list:
+        return [self.compiled(r.document, r.arn or r.name, "identity", r.source) for r in self._identity_refs(entity)
                 if isinstance(r.document, dict)]
 
     def scp_levels(self, account_id: str):
@@ -241,13 +245,7 @@ class _Prober:
             settings=self.settings)
 
     def _documents(self, entity) -> list[dict]:
-        refs = list(entity.inline_policies) + list(entity.attached_policies)
-        if getattr(entity, "kind", "") == "user":
-            for gname in entity.groups:
-                group = self.snapshot.group(entity.account_id, gname)
-                if group is not None:
-                    refs += list(group.inline_policies) + list(group.attached_policies)
-        return [r.document for r in refs if isinstance(r.document, dict)]
+        return [r.document for r in self._identity_refs(entity) if isinstance(r.document, dict)]
 
     def _allow_matchers(self, doc: dict) -> list:
         """One predicate per Allow statement of the document: does its Action / NotAction cover an action?"""

@@ -27,6 +27,19 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
+def _count_event(tally, ev) -> None:
+    """Count one event in `tally` (an EdgeUse or Unexplained): widen its first/last-seen window and note the
+    session name."""
+    tally.count += 1
+    if ev.event_time is not None:
+        if tally.first_seen is None or ev.event_time < tally.first_seen:
+            tally.first_seen = ev.event_time
+        if tally.last_seen is None or ev.event_time > tally.last_seen:
+            tally.last_seen = ev.event_time
+    if ev.session_name:
+        tally.session_names.add(ev.session_name)
+
+
 @dataclass
 class EdgeUse:
     source: str
@@ -40,14 +53,7 @@ class EdgeUse:
     event_ids: list[str] = field(default_factory=list)
 
     def add(self, ev, caller: str) -> None:
-        self.count += 1
-        if ev.event_time is not None:
-            if self.first_seen is None or ev.event_time < self.first_seen:
-                self.first_seen = ev.event_time
-            if self.last_seen is None or ev.event_time > self.last_seen:
-                self.last_seen = ev.event_time
-        if ev.session_name:
-            self.session_names.add(ev.session_name)
+        _count_event(self, ev)
         self.callers.add(caller)
         if ev.event_id:
             self.event_ids.append(ev.event_id)
@@ -72,14 +78,7 @@ class Unexplained:
     sources: list[str] = field(default_factory=list)  # file#$.Records[i] of the events
 
     def add(self, ev) -> None:
-        self.count += 1
-        if ev.event_time is not None:
-            if self.first_seen is None or ev.event_time < self.first_seen:
-                self.first_seen = ev.event_time
-            if self.last_seen is None or ev.event_time > self.last_seen:
-                self.last_seen = ev.event_time
-        if ev.session_name:
-            self.session_names.add(ev.session_name)
+        _count_event(self, ev)
         if ev.source:
             self.sources.append(ev.source)
 

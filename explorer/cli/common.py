@@ -29,6 +29,23 @@ def add_settings_argument(parser) -> None:
                         help="processes deciding the edges of a large graph (default: up to 4 on Linux, else 1)")
 
 
+def add_graph_arguments(parser) -> None:
+    """The options that `build_graph` (and the snapshot comparison) read: --context, --setting, --workers."""
+    add_context_argument(parser)
+    add_settings_argument(parser)
+
+
+def add_include_denied_argument(parser) -> None:
+    parser.add_argument("--include-denied", action="store_true",
+                        help="also use edges that the trust allows but another layer denies")
+
+
+def require_at_least_one(value: int | None, option: str) -> None:
+    """An InputError when a count option (`--max-hops`, `--k`...) is given below 1."""
+    if value is not None and value < 1:
+        raise InputError(f"{option} must be at least 1")
+
+
 def default_workers() -> int:
     """Worker processes for the graph build of a command: forking is safe in a short-lived command-line
     process on Linux; elsewhere the build stays serial."""
@@ -97,8 +114,7 @@ def build_graph(args):
     context = parse_context(getattr(args, "context", None))
     settings = parse_settings(getattr(args, "setting", None))
     workers = getattr(args, "workers", None)
-    if workers is not None and workers < 1:
-        raise InputError("--workers must be at least 1")
+    require_at_least_one(workers, "--workers")
     snap = load_snapshot_arg(args.snapshot)
     return build_trust_graph(snap, context=context, settings=settings, workers=workers or default_workers())
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from explorer.cli.common import (add_context_argument, add_settings_argument, load_snapshot_arg, parse_context,
-                                 parse_settings, print_json)
+from explorer.cli.common import (add_graph_arguments, load_snapshot_arg, parse_context, parse_settings, print_json,
+                                 require_at_least_one)
 
 
 def register(subparsers) -> None:
@@ -17,16 +17,13 @@ def register(subparsers) -> None:
     p.add_argument("new", help="the newer snapshot folder or file")
     p.add_argument("--max-hops", type=int, default=None, metavar="N", help="longest chain considered (default: any)")
     p.add_argument("--json", action="store_true", help="print JSON")
-    add_context_argument(p)
-    add_settings_argument(p)
+    add_graph_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from explorer.analysis.diff import describe, diff_snapshots
-    from explorer.errors import InputError
-    if args.max_hops is not None and args.max_hops < 1:
-        raise InputError("--max-hops must be at least 1")
+    require_at_least_one(args.max_hops, "--max-hops")
     context = parse_context(args.context)
     settings = parse_settings(args.setting)
     old = load_snapshot_arg(args.old)

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from explorer.cli.common import add_context_argument, add_settings_argument, build_graph, print_json, resolve
+from explorer.cli.common import add_graph_arguments, build_graph, print_json, resolve
 from explorer.errors import InputError
 from explorer.graph import schema as S
 from explorer.graph.edges import requirement_text
@@ -25,8 +25,7 @@ def register(subparsers) -> None:
     p.add_argument("--action", metavar="ACTION", help="decide this action (with --resource)")
     p.add_argument("--resource", metavar="ARN", help="the resource of --action")
     p.add_argument("--session-policy", metavar="FILE", help="a session policy (JSON) applied to the final session")
-    add_context_argument(p)
-    add_settings_argument(p)
+    add_graph_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 

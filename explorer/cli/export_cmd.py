@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from explorer.cli.common import add_context_argument, add_settings_argument, build_graph, resolve
+from explorer.cli.common import add_graph_arguments, build_graph, resolve
 from explorer.errors import InputError
 
 IMAGE_FORMATS = (".png", ".svg")
@@ -25,8 +25,7 @@ def register(subparsers) -> None:
     p.add_argument("--show-denied", action="store_true", help="also draw trusted-but-not-permitted edges")
     p.add_argument("--width", type=int, default=1920, help="picture width in pixels (default 1920; 4000 for print)")
     p.add_argument("--theme", choices=("light", "dark"), default="light")
-    add_context_argument(p)
-    add_settings_argument(p)
+    add_graph_arguments(p)
     p.set_defaults(func=run)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from explorer.cli.common import add_context_argument, add_settings_argument, build_graph, print_json
+from explorer.cli.common import add_graph_arguments, build_graph, print_json, require_at_least_one
 
 
 def register(subparsers) -> None:
@@ -24,8 +24,7 @@ def register(subparsers) -> None:
                    help="'reachable from many principals' threshold (default 10)")
     p.add_argument("--min-severity", choices=["critical", "high", "medium", "low", "info"], default="info",
                    help="show only findings of this severity or worse")
-    add_context_argument(p)
-    add_settings_argument(p)
+    add_graph_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -49,8 +48,7 @@ def run(args) -> int:
         return 0
     if args.unused_days < 0:
         raise InputError("--unused-days must not be negative")
-    if args.many_principals < 1:
-        raise InputError("--many-principals must be at least 1")
+    require_at_least_one(args.many_principals, "--many-principals")
     tg = build_graph(args)
     settings = FindingSettings(unused_days=args.unused_days, many_principals=args.many_principals,
                                engine=tg.settings)

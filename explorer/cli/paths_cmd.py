@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from explorer.cli.common import add_context_argument, add_settings_argument, build_graph, print_json, resolve
+from explorer.cli.common import (add_graph_arguments, add_include_denied_argument, build_graph, print_json,
+                                 require_at_least_one, resolve)
 
 PATH_LIMIT = 1000  # chains printed at most (the JSON says when the list was cut)
 
@@ -18,21 +19,16 @@ def register(subparsers) -> None:
     p.add_argument("--to", dest="target", required=True, metavar="ARN", help="the role to reach (ARN or name)")
     p.add_argument("--max-hops", type=int, default=5, metavar="N", help="longest chain (default 5)")
     p.add_argument("--k", type=int, default=None, metavar="K", help="only the K shortest chains")
-    p.add_argument("--include-denied", action="store_true",
-                   help="also use edges that the trust allows but another layer denies")
-    add_context_argument(p)
-    add_settings_argument(p)
+    add_include_denied_argument(p)
+    add_graph_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from explorer.analysis.paths import find_paths
-    from explorer.errors import InputError
-    if args.max_hops < 1:
-        raise InputError("--max-hops must be at least 1")
-    if args.k is not None and args.k < 1:
-        raise InputError("--k must be at least 1")
+    require_at_least_one(args.max_hops, "--max-hops")
+    require_at_least_one(args.k, "--k")
     tg = build_graph(args)
     source = resolve(tg, args.source, "--from")
     target = resolve(tg, args.target, "--to")

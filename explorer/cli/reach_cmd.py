@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from explorer.cli.common import add_context_argument, add_settings_argument, build_graph, print_json, resolve
+from explorer.cli.common import (add_graph_arguments, add_include_denied_argument, build_graph, print_json,
+                                 require_at_least_one, resolve)
 from explorer.graph import schema as S
 
 
@@ -18,19 +19,15 @@ def register(subparsers) -> None:
     group.add_argument("--from", dest="source", metavar="ARN", help="the starting principal (ARN or name)")
     group.add_argument("--to", dest="target", metavar="ARN", help="the role (ARN or name)")
     p.add_argument("--max-hops", type=int, default=None, metavar="N", help="longest chain (default: no limit)")
-    p.add_argument("--include-denied", action="store_true",
-                   help="also use edges that the trust allows but another layer denies")
-    add_context_argument(p)
-    add_settings_argument(p)
+    add_include_denied_argument(p)
+    add_graph_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from explorer.analysis.paths import reach_from, reach_to
-    from explorer.errors import InputError
-    if args.max_hops is not None and args.max_hops < 1:
-        raise InputError("--max-hops must be at least 1")
+    require_at_least_one(args.max_hops, "--max-hops")
     tg = build_graph(args)
     if args.source:
         node = resolve(tg, args.source, "--from")

@@ -23,6 +23,14 @@ def get_organization(client, *, cancel=None, gap=None) -> dict:
         if gap is not None:
             gap(what, exc)
 
+    def listed_under(parent: str, operation: str, api_name: str, key: str) -> list:
+        """The `key` items of a per-parent listing; none (and a gap) when it cannot be read."""
+        try:
+            return paginate(client, operation, cancel=cancel, ParentId=parent).get(key, [])
+        except (ClientError, BotoCoreError) as exc:
+            note(f"organizations:{api_name} {parent}", exc)
+            return []
+
     org = call(client, "describe_organization", cancel=cancel)["Organization"]
     roots = paginate(client, "list_roots", cancel=cancel).get("Roots", [])
     units: list[dict] = []
@@ -34,23 +42,14 @@ def get_organization(client, *, cancel=None, gap=None) -> dict:
         if parent in seen:
             continue
         seen.add(parent)
-        try:
-            children = paginate(client, "list_organizational_units_for_parent", cancel=cancel, ParentId=parent)
-        except (ClientError, BotoCoreError) as exc:
-            note(f"organizations:ListOrganizationalUnitsForParent {parent}", exc)
-            children = {}
-        for ou in children.get("OrganizationalUnits", []):
+        for ou in listed_under(parent, "list_organizational_units_for_parent", "ListOrganizationalUnitsForParent",
+                               "OrganizationalUnits"):
             unit = {"Id": ou["Id"], "Name": ou.get("Name", ""), "ParentId": parent}
             if ou.get("Arn"):
                 unit["Arn"] = ou["Arn"]
             units.append(unit)
             queue.append(ou["Id"])
-        try:
-            members = paginate(client, "list_accounts_for_parent", cancel=cancel, ParentId=parent)
-        except (ClientError, BotoCoreError) as exc:
-            note(f"organizations:ListAccountsForParent {parent}", exc)
-            members = {}
-        for acct in members.get("Accounts", []):
+        for acct in listed_under(parent, "list_accounts_for_parent", "ListAccountsForParent", "Accounts"):
             accounts.append(_account_entry(acct, parent))
 
     policies: list[dict] = []

@@ -589,12 +589,13 @@ def evaluate(request: Request, *, resource_text: str | None = None) -> Decision:
 # memo keys: which requests are certain to get the same answer
 # ---------------------------------------------------------------------------------------------------------
 _ROLE_KEYS: dict = {}
+_DERIVED_BY_ID: dict = {}
 
 
 def _role_key_cached(arn: str):
     got = _ROLE_KEYS.get(arn, _MISSING)
     if got is _MISSING:
-        if len(_ROLE_KEYS) > 65536:
+        if len(_ROLE_KEYS) > 8192:
             _ROLE_KEYS.clear()
         got = _ROLE_KEYS[arn] = role_key(arn)
     return got
@@ -640,12 +641,14 @@ def request_key(request: Request, intern: dict | None = None, *, resource_in_key
                 overrides[MFA_KEY] = ("true",)
             elif kind == ROLE_SESSION and request.settings.mfa_in_role_session == MFA_NEVER:
                 overrides[MFA_KEY] = ("false",)
-            dkey = (principal, r_acct)
-            derived = _DERIVED_CACHE.get(dkey)
-            if derived is None:
-                if len(_DERIVED_CACHE) > 8192:
-                    _DERIVED_CACHE.clear()
-                derived = _DERIVED_CACHE[dkey] = derived_context(principal, r_acct)
+            got = _DERIVED_BY_ID.get(id(principal))
+            if got is not None and got[0] is principal and got[1] == r_acct:
+                derived = got[2]
+            else:  # (keyed by the object, checked with `is`: hashing a Principal costs more than deriving)
+                derived = derived_context(principal, r_acct)
+                if len(_DERIVED_BY_ID) > 8192:
+                    _DERIVED_BY_ID.clear()
+                _DERIVED_BY_ID[id(principal)] = (principal, r_acct, derived)
             lookups.append(_Lookup(context, derived, overrides, bool(principal.tags),
                                    _TEMPORARY_DEFAULTS if kind in _TEMPORARY_KINDS else None).peek)
         return lookups[0]
@@ -657,8 +660,8 @@ def request_key(request: Request, intern: dict | None = None, *, resource_in_key
         si = peek("sts:sourceidentity")
         if (tk is not UNKNOWN and tk) or (si is not UNKNOWN and si):
             return None
-        for k, v in context.items():
-            if v and k.lower().startswith("aws:requesttag/"):
+        for k in context.keys():
+            if k.lower().startswith("aws:requesttag/") and context.get(k):
                 return None
     if intern is None:
         intern = {}
@@ -687,7 +690,9 @@ def request_key(request: Request, intern: dict | None = None, *, resource_in_key
                 for st, static in pol.applicable(action, resource):
                     rf = TRUE if static else st.resource_formula(resource, peek)
                     cls = None
-                    if with_principal and st.principal is not None:
+                    if st.principal is not None:
+                        if not with_principal:  # (only resource-based layers name principals)
+                            raise _NotCovered
                         if st.not_principal:
                             cls = not_principal_excludes(st.principal, principal, unique_ids, None)
                         else:

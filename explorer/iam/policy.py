@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import sys
 from typing import Iterable
 
 from explorer.iam import formula as F
@@ -64,7 +65,7 @@ class Statement:
     __slots__ = ("policy", "index", "sid", "effect", "actions", "not_action", "_action_matchers",
                  "resources", "not_resource", "_resource_matchers", "_resource_any", "principal",
                  "not_principal", "conditions", "problems", "warnings", "raw", "where", "prefixes", "_plain_match",
-                 "_keys_read", "_memo_token")
+                 "_memo_token")
 
     def __init__(self, policy: "Policy", index: int, raw, where: str):
         self.policy = policy
@@ -87,43 +88,29 @@ class Statement:
         self.warnings: list[str] = []
         self.prefixes: tuple = ()
         self._plain_match = None
-        self._keys_read = None
         self._memo_token = None
 
     @property
     def memo_token(self) -> tuple:
         """What decides how this statement evaluates, as a hashable value (see evaluate.request_key): its
-        document text, the policy kind and Version (variables), and, for a Deny, its label (an explicit Deny is
-        named in the decision's reason). Two statements with equal tokens give the same formula on any request;
-        an Allow is never named in a reason, so equal Allow statements of different policies share a token."""
+        document text without the value of Principal / NotPrincipal, the policy kind and Version (variables),
+        and, for a Deny, its label (an explicit Deny is named in the decision's reason). Two statements with equal
+        tokens that name a caller the same way (`match_principal`, which request_key adds) give the same formula
+        on any request; an Allow is never named in a reason, so equal Allow statements of different policies
+        share a token."""
         if self._memo_token is None:
-            text = json.dumps(self.raw, sort_keys=True, default=str)
+            raw = self.raw
+            if self.principal is not None:
+                # how Principal / NotPrincipal name the caller is a separate part of the key (its class), so
+                # statements that differ only in whom they name share a token
+                raw = {k: ("(principal)" if k in ("Principal", "NotPrincipal") else v) for k, v in raw.items()}
+            text = sys.intern(json.dumps(raw, sort_keys=True, default=str))  # equal texts: one string
             pol = self.policy
             if self.effect == "Allow":
                 self._memo_token = ("Allow", pol.kind, pol.version, text)
             else:
                 self._memo_token = (self.effect, pol.kind, pol.version, text, self.label())
         return self._memo_token
-
-    @property
-    def keys_read(self) -> tuple:
-        """Lower-case context keys that evaluating this statement may look up: its condition keys and the policy
-        variables of its condition values and Resource/NotResource (a superset; computed once). Two requests
-        that agree on these keys' values (and on everything else the engine reads) get the same answer from
-        this statement."""
-        if self._keys_read is None:
-            keys: dict = {}
-            for cond in self.conditions:
-                keys[cond.key_lower] = None
-                for tpl in cond.templates or ():
-                    for var in tpl.variables():
-                        keys[var.key_lower] = None
-            for tpl in self.resources or ():
-                if tpl.has_vars:
-                    for var in tpl.variables():
-                        keys[var.key_lower] = None
-            self._keys_read = tuple(keys)
-        return self._keys_read
 
     @property
     def valid(self) -> bool:
@@ -198,8 +185,7 @@ class Policy:
         self._wild: list[Statement] = []
         self._candidates: dict = {}
         self._applicable: dict = {}
-        self._memo_parts: dict = {}  # (action, resource) -> memo_parts result
-        self._memo_any: dict = {}  # action -> memo_parts result that holds for every resource
+        self._memo_parts: dict | None = None  # memo_parts: action or (action, resource) -> result
         self._compile()
 
     def __repr__(self):
@@ -441,16 +427,18 @@ class Policy:
         policy or no applicable statement. None when some
         applicable statement does depend on them (request_key then evaluates those parts with the request).
         Cached per action when no candidate statement looks at the resource, else per (action, resource)."""
-        hit = self._memo_any.get(action_lower, _MISSING)
+        cache = self._memo_parts
+        if cache is None:
+            cache = self._memo_parts = {}
+        hit = cache.get(action_lower, _MISSING)  # a result that holds for every resource
         if hit is not _MISSING:
             return hit
-        cache = self._memo_parts
         key = (action_lower, resource)
         hit = cache.get(key, _MISSING)
         if hit is not _MISSING:
             return hit
         if not self.valid or not self.candidates(action_lower):
-            self._memo_any[action_lower] = ()
+            cache[action_lower] = ()
             return ()
         any_resource = all(st.resources is None or st._resource_any for st in self.candidates(action_lower))
         parts = []
@@ -468,7 +456,7 @@ class Policy:
             parts.append((st.memo_token, True, F.TRUE, cls, F.TRUE))
         result = None if parts is None else _parts_id(tuple(parts))
         if any_resource:
-            self._memo_any[action_lower] = result
+            cache[action_lower] = result
         else:
             if len(cache) >= APPLICABLE_CACHE_LIMIT:
                 cache.clear()

@@ -72,7 +72,7 @@ def render_image(scene: SC.Scene, width: int = 1920, *, theme: str = "light", dp
 def _paint_frame(p, scene: SC.Scene, fr: SC.Frame, th: dict) -> None:
     from PySide6 import QtCore, QtGui
 
-    from explorer.render.qt_canvas import make_pen, symbol_path
+    from explorer.render.qt_canvas import draw_kind_symbol, make_pen
 
     p.resetTransform()
     for i, (text, y) in enumerate(zip(scene.caption, fr.caption_y)):
@@ -92,19 +92,7 @@ def _paint_frame(p, scene: SC.Scene, fr: SC.Frame, th: dict) -> None:
     f.setPixelSize(13)
     p.setFont(f)
     for x, y, ks in fr.legend_nodes:
-        p.save()
-        p.translate(x + 8, y)
-        p.scale(13, 13)
-        pen = QtGui.QPen(QtGui.QColor(th["node_border"]))
-        pen.setCosmetic(True)
-        p.setPen(pen)
-        p.setBrush(QtGui.QColor(ks.color))
-        sym = symbol_path(ks)
-        if sym == "o":
-            p.drawEllipse(QtCore.QPointF(0, 0), 0.5, 0.5)
-        else:
-            p.drawPath(sym)
-        p.restore()
+        draw_kind_symbol(p, ks, x + 8, y, 13, th["node_border"])
         p.setPen(QtGui.QColor(th["text"]))
         p.drawText(QtCore.QPointF(x + 22, y + 5), ks.name)
     for x, y, es in fr.legend_edges:

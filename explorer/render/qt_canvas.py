@@ -46,6 +46,24 @@ def symbol_path(ks: ST.KindStyle):
     return path
 
 
+def draw_kind_symbol(p: QtGui.QPainter, ks: ST.KindStyle, x: float, y: float, size: float, border: str) -> None:
+    """A node kind's symbol, `size` pixels across and centred on (x, y), as the legends draw it (the window's
+    legends and the PNG export)."""
+    p.save()
+    p.translate(x, y)
+    p.scale(size, size)
+    pen = QtGui.QPen(QtGui.QColor(border))
+    pen.setCosmetic(True)
+    p.setPen(pen)
+    p.setBrush(QtGui.QColor(ks.color))
+    sym = symbol_path(ks)
+    if sym == "o":
+        p.drawEllipse(QtCore.QPointF(0, 0), 0.5, 0.5)
+    else:
+        p.drawPath(sym)
+    p.restore()
+
+
 def make_pen(es: ST.EdgeStyle, scale: float = 1.0, opacity: float | None = None) -> QtGui.QPen:
     color = QtGui.QColor(es.color)
     color.setAlphaF(es.opacity if opacity is None else opacity)

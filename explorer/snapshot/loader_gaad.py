@@ -327,26 +327,26 @@ def _default_document(item: dict, default_version: str, ctx: FileCtx, where: str
     return document
 
 
+def _item_identity(item: object, acct: Account, name_key: str, id_key: str, marker: str, what: str, ctx: FileCtx,
+                   where: str, build: Build) -> tuple[str, str, str, Account] | None:
+    """`_identity` with a fast path first: a well-formed item of the file's own account needs no checks."""
+    if item.__class__ is dict:
+        arn = item.get("Arn")  # type: ignore[union-attr]
+        name = item.get(name_key)  # type: ignore[union-attr]
+        unique_id = item.get(id_key)  # type: ignore[union-attr]
+        if arn.__class__ is str and arn.startswith(f"arn:aws:iam::{acct.id}{marker}") and name.__class__ is str \
+                and name and unique_id.__class__ is str:
+            return arn, name, unique_id, acct
+    return _identity(item, name_key, id_key, marker, what, ctx, where, build)
+
+
 def _load_groups(items: list, ctx: FileCtx, build: Build, acct: Account, duplicates: list[str]) -> None:
-    prefix = f"arn:aws:iam::{acct.id}:group/"
     for i, item in enumerate(items):
         where = f"$.GroupDetailList[{i}]"
-        if item.__class__ is dict:  # fast path: a well-formed item of the file's own account
-            arn = item.get("Arn")
-            name = item.get("GroupName")
-            group_id = item.get("GroupId")
-            if arn.__class__ is str and arn.startswith(prefix) and name.__class__ is str and name \
-                    and group_id.__class__ is str:
-                owner_acct = acct
-            else:
-                arn = None
-        else:
-            arn = None
-        if arn is None:
-            ident = _identity(item, "GroupName", "GroupId", ":group/", "group", ctx, where, build)
-            if ident is None:
-                continue
-            arn, name, group_id, owner_acct = ident
+        ident = _item_identity(item, acct, "GroupName", "GroupId", ":group/", "group", ctx, where, build)
+        if ident is None:
+            continue
+        arn, name, group_id, owner_acct = ident
         if arn in owner_acct.groups:
             duplicates.append(arn)
             continue
@@ -404,25 +404,12 @@ def _load_users(items: list, ctx: FileCtx, build: Build, acct: Account, duplicat
 
 
 def _careful_users(items, ctx: FileCtx, build: Build, acct: Account, duplicates: list[str]) -> None:
-    prefix = f"arn:aws:iam::{acct.id}:user/"
     for i, item in items:
         where = f"$.UserDetailList[{i}]"
-        if item.__class__ is dict:  # fast path: a well-formed item of the file's own account
-            arn = item.get("Arn")
-            name = item.get("UserName")
-            user_id = item.get("UserId")
-            if arn.__class__ is str and arn.startswith(prefix) and name.__class__ is str and name \
-                    and user_id.__class__ is str:
-                owner_acct = acct
-            else:
-                arn = None
-        else:
-            arn = None
-        if arn is None:
-            ident = _identity(item, "UserName", "UserId", ":user/", "user", ctx, where, build)
-            if ident is None:
-                continue
-            arn, name, user_id, owner_acct = ident
+        ident = _item_identity(item, acct, "UserName", "UserId", ":user/", "user", ctx, where, build)
+        if ident is None:
+            continue
+        arn, name, user_id, owner_acct = ident
         if arn in owner_acct.users:
             duplicates.append(arn)
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.render import style as ST
-from explorer.render.qt_canvas import make_pen, symbol_path
+from explorer.render.qt_canvas import draw_kind_symbol, make_pen
 
 
 class LegendWidget(QtWidgets.QWidget):
@@ -38,19 +38,7 @@ class LegendWidget(QtWidgets.QWidget):
         y += 8
         for ks in self.kinds:
             y += self.ROW
-            p.save()
-            p.translate(18, y - 5)
-            p.scale(13, 13)
-            pen = QtGui.QPen(QtGui.QColor(th["node_border"]))
-            pen.setCosmetic(True)
-            p.setPen(pen)
-            p.setBrush(QtGui.QColor(ks.color))
-            sym = symbol_path(ks)
-            if sym == "o":
-                p.drawEllipse(QtCore.QPointF(0, 0), 0.5, 0.5)
-            else:
-                p.drawPath(sym)
-            p.restore()
+            draw_kind_symbol(p, ks, 18, y - 5, 13, th["node_border"])
             p.drawText(34, y, ks.name)
         y += self.ROW + 4
         p.setFont(bold)
@@ -179,19 +167,7 @@ class LegendOverlay(QtWidgets.QWidget):
         for i, ks in enumerate(self.kinds):
             r, c = divmod(i, cols)
             x, y = self.PAD + c * self._col_w, y0 + r * self.ROW
-            p.save()
-            p.translate(x + 7, y)
-            p.scale(11, 11)
-            pen = QtGui.QPen(QtGui.QColor(th["node_border"]))
-            pen.setCosmetic(True)
-            p.setPen(pen)
-            p.setBrush(QtGui.QColor(ks.color))
-            sym = symbol_path(ks)
-            if sym == "o":
-                p.drawEllipse(QtCore.QPointF(0, 0), 0.5, 0.5)
-            else:
-                p.drawPath(sym)
-            p.restore()
+            draw_kind_symbol(p, ks, x + 7, y, 11, th["node_border"])
             p.setPen(text)
             p.drawText(QtCore.QPointF(x + 18, y + 4), ks.name)
         y0 += -(-len(self.kinds) // cols) * self.ROW

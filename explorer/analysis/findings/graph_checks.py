@@ -2,8 +2,8 @@
 outside the organization or from many principals (with the shortest chains as evidence)."""
 from __future__ import annotations
 
-from explorer.analysis.findings.model import CRITICAL, HIGH, LOW, MEDIUM, Evidence, Finding, Remediation
-from explorer.analysis.findings.registry import check
+from explorer.analysis.findings.model import CRITICAL, HIGH, LOW, MEDIUM, Evidence, Remediation
+from explorer.analysis.findings.registry import check, make_finding
 from explorer.analysis.findings.scope import is_internal
 from explorer.graph import schema as S
 
@@ -36,13 +36,11 @@ def max_session_chaining_only(snapshot, tg, settings):
         if not kinds or not kinds <= set(_CHAINED_SOURCES + _NO_MAX_SOURCES) or not kinds & set(_CHAINED_SOURCES):
             continue
         callers = sorted({u for u, _, _ in incoming})
-        yield Finding(
-            rule="session-max-duration-chaining-only", severity=LOW,
-            title="MaxSessionDuration above one hour on a role reachable only by role chaining",
-            subject=node,
-            message=(f"{role.name} has MaxSessionDuration {role.max_session_duration} s, but it is reachable only "
-                     f"from role sessions ({len(callers)} caller(s)), where role chaining caps the session at "
-                     f"3600 s: the setting never takes effect."),
+        yield make_finding(
+            "session-max-duration-chaining-only", node,
+            (f"{role.name} has MaxSessionDuration {role.max_session_duration} s, but it is reachable only "
+             f"from role sessions ({len(callers)} caller(s)), where role chaining caps the session at "
+             f"3600 s: the setting never takes effect."),
             evidence=(Evidence(policy=f"role {node}", policy_kind="role", json_path="$.MaxSessionDuration",
                                source=role.source,
                                data={"max_session_duration": role.max_session_duration,
@@ -124,12 +122,11 @@ def admin_reachable_external(snapshot, tg, settings):
         if not outside:
             continue
         paths = [reach[s] for s in outside]
-        yield Finding(
-            rule="admin-reachable-external", severity=CRITICAL if access.is_admin else HIGH,
-            title="Administrative role reachable from outside the organization",
-            subject=arn,
-            message=(f"{arn} ({access.describe()}) is reachable from {len(outside)} principal(s) outside the "
-                     f"organization: {', '.join(outside[:5])}{', ...' if len(outside) > 5 else ''}."),
+        yield make_finding(
+            "admin-reachable-external", arn,
+            (f"{arn} ({access.describe()}) is reachable from {len(outside)} principal(s) outside the "
+             f"organization: {', '.join(outside[:5])}{', ...' if len(outside) > 5 else ''}."),
+            severity=CRITICAL if access.is_admin else HIGH,
             evidence=(Evidence(policy="trust graph", policy_kind="graph", json_path=f"$.reach_to",
                                data={"outside_sources": outside, "count": len(outside),
                                      "shortest_chains": _chains(paths, settings.max_chains),
@@ -150,12 +147,11 @@ def admin_reachable_many(snapshot, tg, settings):
         sources = sorted(s for s in reach if tg.graph.nodes[s].get(S.KIND) != S.SERVICE)
         if len(sources) < settings.many_principals and S.ANYONE_ID not in reach:
             continue
-        yield Finding(
-            rule="admin-reachable-many", severity=HIGH if access.is_admin else MEDIUM,
-            title="Administrative role reachable from many principals",
-            subject=arn,
-            message=(f"{arn} ({access.describe()}) is reachable from {len(sources)} principal(s)"
-                     f"{' including anyone' if S.ANYONE_ID in reach else ''}."),
+        yield make_finding(
+            "admin-reachable-many", arn,
+            (f"{arn} ({access.describe()}) is reachable from {len(sources)} principal(s)"
+             f"{' including anyone' if S.ANYONE_ID in reach else ''}."),
+            severity=HIGH if access.is_admin else MEDIUM,
             evidence=(Evidence(policy="trust graph", policy_kind="graph", json_path="$.reach_to",
                                data={"count": len(sources), "sources": sources[:50],
                                      "shortest_chains": _chains([reach[s] for s in sources], settings.max_chains),

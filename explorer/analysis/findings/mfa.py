@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import copy
 
-from explorer.analysis.findings.model import MEDIUM, Evidence, Finding, Remediation
+from explorer.analysis.findings.model import MEDIUM, Remediation
 from explorer.analysis.findings.policy import statements
-from explorer.analysis.findings.registry import check
+from explorer.analysis.findings.registry import check, make_finding
+from explorer.analysis.findings.scope import statement_evidence
 
 FAMILY = "mfa"
 KEY = "aws:multifactorauthpresent"
@@ -81,14 +82,11 @@ def deny_mfa_bool(snapshot, tg, settings):
             ops = _broken_entries(st)
             if not ops:
                 continue
-            yield Finding(
-                rule="policy-deny-mfa-bool", severity=MEDIUM,
-                title="MFA Deny uses Bool instead of BoolIfExists",
-                subject=subject,
-                message=(f"{label}: the Deny at {st.path} uses Bool aws:MultiFactorAuthPresent false, which does "
-                         f"not apply to long-term access keys (the key is absent for them)."),
-                evidence=(Evidence(policy=label, policy_kind=kind, json_path=st.path, source=source,
-                                   statement=st.raw),),
+            yield make_finding(
+                "policy-deny-mfa-bool", subject,
+                (f"{label}: the Deny at {st.path} uses Bool aws:MultiFactorAuthPresent false, which does "
+                 f"not apply to long-term access keys (the key is absent for them)."),
+                evidence=(statement_evidence(label, kind, source, st),),
                 remediation=Remediation("Use BoolIfExists so that requests without the key are denied too.",
                                         _fixed(st.raw, ops)),
                 related=related)

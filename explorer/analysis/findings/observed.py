@@ -2,8 +2,8 @@
 explain (no such edge, only a denied edge, or a role missing from the snapshot)."""
 from __future__ import annotations
 
-from explorer.analysis.findings.model import HIGH, MEDIUM, Evidence, Finding, Remediation, stable_id
-from explorer.analysis.findings.registry import check
+from explorer.analysis.findings.model import HIGH, MEDIUM, Evidence, Remediation, stable_id
+from explorer.analysis.findings.registry import check, make_finding
 
 FAMILY = "cloudtrail"
 
@@ -19,13 +19,11 @@ def unexplained(snapshot, tg, settings):
         return
     for item in overlay(tg).unexplained:
         location = f"{item.caller}|{item.action}"
-        yield Finding(
-            rule="cloudtrail-unexplained-assumption",
+        yield make_finding(
+            "cloudtrail-unexplained-assumption", item.role_arn,
+            (f"CloudTrail shows {item.caller} assuming {item.role_arn} ({item.action}) {item.count} time(s) "
+             f"between {item.first_seen_text} and {item.last_seen_text}, but {item.reason}."),
             severity=HIGH if item.reason_code in ("no-edge", "denied-edge") else MEDIUM,
-            title="Observed role assumption that the snapshot cannot explain",
-            subject=item.role_arn,
-            message=(f"CloudTrail shows {item.caller} assuming {item.role_arn} ({item.action}) {item.count} time(s) "
-                     f"between {item.first_seen_text} and {item.last_seen_text}, but {item.reason}."),
             evidence=(Evidence(policy="CloudTrail", policy_kind="cloudtrail", json_path=item.sources[0] if item.sources else "$",
                                source=item.sources[0] if item.sources else "", data=item.to_json()),),
             remediation=Remediation(

@@ -65,6 +65,14 @@ def check(rule: str, *, family: str, title: str, severity: str, needs_graph: boo
     return deco
 
 
+def make_finding(rule: str, subject: str, message: str, *, severity: str | None = None, **fields) -> Finding:
+    """A Finding of the registered check `rule`: its title (and, unless given, its usual severity) come from
+    the registration. `fields` are the other Finding fields (evidence, remediation, related, id)."""
+    chk = CHECKS[rule]
+    return Finding(rule=rule, severity=severity or chk.severity, title=chk.title, subject=subject, message=message,
+                   **fields)
+
+
 @dataclass
 class FindingsReport:
     findings: list[Finding] = field(default_factory=list)

@@ -2,11 +2,11 @@
 still decide object ownership, and one-sided KMS key sharing (spec X1/X2, P2, P3)."""
 from __future__ import annotations
 
-from explorer.analysis.findings.model import HIGH, LOW, MEDIUM, Evidence, Finding, Remediation
-from explorer.analysis.findings.policy import principal_account, statements, with_condition
-from explorer.analysis.findings.registry import check
-from explorer.analysis.findings.scope import (NARROWING_KEYS, is_internal, narrowed_accounts, org_id,
-                                              outsiders_admitted)
+from explorer.analysis.findings.model import HIGH, LOW, MEDIUM, Evidence, Remediation
+from explorer.analysis.findings.policy import principal_account, statements
+from explorer.analysis.findings.registry import check, make_finding
+from explorer.analysis.findings.scope import (NARROWING_KEYS, account_root_arns, is_internal, keep_inside_fix,
+                                              narrowed_accounts, org_id, outsiders_admitted, statement_evidence)
 
 FAMILY = "resource"
 
@@ -16,8 +16,7 @@ def _label(rp) -> str:
 
 
 def _evidence(rp, st, **data) -> Evidence:
-    return Evidence(policy=_label(rp), policy_kind="resource", json_path=st.path, source=rp.source,
-                    statement=st.raw, data=data)
+    return statement_evidence(_label(rp), "resource", rp.source, st, **data)
 
 
 def _resource_policies(snapshot, service: str | None = None):
@@ -86,23 +85,17 @@ def outside_org(snapshot, tg, settings):
                 continue
             public = public and "*" in admitted
             external = sorted({principal_account(p) for p in admitted if p != "*"})
-            if org:
-                fixed = with_condition(st.raw, "StringEquals", "aws:PrincipalOrgID", org)
-                how = f"add StringEquals aws:PrincipalOrgID {org}"
-            else:
-                fixed = with_condition(st.raw, "StringEquals", "aws:PrincipalAccount", rp.account_id)
-                how = f"add StringEquals aws:PrincipalAccount {rp.account_id}"
+            fixed, condition = keep_inside_fix(st, org, rp.account_id)
             who = "anyone (Principal \"*\")" if public else f"account(s) {', '.join(external)}"
-            yield Finding(
-                rule="resource-outside-org", severity=HIGH if public else MEDIUM,
-                title="Resource policy grants access outside the organization",
-                subject=rp.arn,
-                message=f"{rp.arn} grants {', '.join(_actions_of(st))} to {who} outside the organization.",
+            yield make_finding(
+                "resource-outside-org", rp.arn,
+                f"{rp.arn} grants {', '.join(_actions_of(st))} to {who} outside the organization.",
+                severity=HIGH if public else MEDIUM,
                 evidence=(_evidence(rp, st, external_accounts=external, public=public),),
                 remediation=Remediation(
                     f"Remove the outside principals if the sharing is not intended; to keep access inside the "
-                    f"organization, {how}.", fixed),
-                related=tuple(f"arn:aws:iam::{a}:root" for a in external))
+                    f"organization, add {condition}.", fixed),
+                related=account_root_arns(external))
 
 
 # --- S3: writable from other accounts with ACLs still enabled ----------------------------------------------
@@ -143,17 +136,16 @@ def s3_cross_account_write(snapshot, tg, settings):
             if not accounts and not public:
                 continue
             who = "anyone" if public else ", ".join(accounts)
-            yield Finding(
-                rule="s3-cross-account-write-acls", severity=HIGH if public else MEDIUM,
-                title="S3 bucket writable from other accounts without BucketOwnerEnforced",
-                subject=rp.arn,
-                message=(f"{rp.arn} lets {who} write objects ({', '.join(writes)}) while Object Ownership is "
-                         f"{ownership}: objects written by another account can remain owned by it."),
+            yield make_finding(
+                "s3-cross-account-write-acls", rp.arn,
+                (f"{rp.arn} lets {who} write objects ({', '.join(writes)}) while Object Ownership is "
+                 f"{ownership}: objects written by another account can remain owned by it."),
+                severity=HIGH if public else MEDIUM,
                 evidence=(_evidence(rp, st, accounts=accounts, public=public, object_ownership=ownership),),
                 remediation=Remediation(
                     "Set Object Ownership to BucketOwnerEnforced (aws s3api put-bucket-ownership-controls "
                     "--ownership-controls Rules=[{ObjectOwnership=BucketOwnerEnforced}]), which disables ACLs."),
-                related=tuple(f"arn:aws:iam::{a}:root" for a in accounts))
+                related=account_root_arns(accounts))
 
 
 # --- KMS: one-sided cross-account sharing -------------------------------------------------------------------
@@ -222,12 +214,10 @@ def kms_one_sided(snapshot, tg, settings):
             if any(prober.kms_allowed(e, rp, a) for e in candidates for a in actions):
                 continue
             who = f"account {acct}" if named is None else ", ".join(named)
-            yield Finding(
-                rule="kms-cross-account-one-sided", severity=LOW,
-                title="KMS key shared across accounts with one side missing",
-                subject=rp.arn,
-                message=(f"The key policy of {rp.arn} grants {who} ({', '.join(actions)}), but no principal "
-                         f"there has an IAM policy allowing it, so the grant is unused."),
+            yield make_finding(
+                "kms-cross-account-one-sided", rp.arn,
+                (f"The key policy of {rp.arn} grants {who} ({', '.join(actions)}), but no principal "
+                 f"there has an IAM policy allowing it, so the grant is unused."),
                 evidence=(_evidence(rp, st, account=acct, side_missing="identity"),),
                 remediation=Remediation(
                     f"Either remove the grant from the key policy, or allow the intended principals of {acct} "
@@ -244,15 +234,12 @@ def kms_one_sided(snapshot, tg, settings):
                 ref, ist = hit
                 if any(prober.kms_allowed(ent, rp, a) for a in KMS_ACTIONS[:3]):
                     continue
-                yield Finding(
-                    rule="kms-cross-account-one-sided", severity=LOW,
-                    title="KMS key shared across accounts with one side missing",
-                    subject=rp.arn,
-                    message=(f"{ent.arn} has an IAM policy allowing use of {rp.arn}, but the key policy does not "
-                             f"grant its account or it, so the IAM allow has no effect."),
-                    evidence=(Evidence(policy=f"{ref.kind} policy {ref.arn or ref.name} of {ent.arn}",
-                                       policy_kind="identity", json_path=ist.path, source=ref.source,
-                                       statement=ist.raw, data={"principal": ent.arn, "side_missing": "key policy"}),),
+                yield make_finding(
+                    "kms-cross-account-one-sided", rp.arn,
+                    (f"{ent.arn} has an IAM policy allowing use of {rp.arn}, but the key policy does not "
+                     f"grant its account or it, so the IAM allow has no effect."),
+                    evidence=(statement_evidence(f"{ref.kind} policy {ref.arn or ref.name} of {ent.arn}", "identity",
+                                                 ref.source, ist, principal=ent.arn, side_missing="key policy"),),
                     remediation=Remediation(
                         f"Add a key policy statement granting {ent.arn} (or account {account.id}) the needed "
                         f"kms actions, or remove the unused IAM allow."),

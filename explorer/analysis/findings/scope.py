@@ -3,7 +3,7 @@ caller gets through a policy (the engine decides, with the policy's own Deny sta
 from __future__ import annotations
 
 from explorer.analysis.findings.model import Evidence
-from explorer.analysis.findings.policy import Stmt, as_list, statements
+from explorer.analysis.findings.policy import Stmt, as_list, principal_account, statements, with_condition
 from explorer.snapshot.model import Role, Snapshot
 
 # Condition keys that tie a `Principal: "*"` statement to known principals, accounts or organizations.
@@ -30,9 +30,41 @@ def trust_label(role: Role) -> str:
     return f"trust policy of {role.arn}"
 
 
+def statement_evidence(policy: str, kind: str, source: str, st: Stmt, **data) -> Evidence:
+    """Evidence pointing at one statement of a policy (`policy` is its readable label, `kind` its policy_kind)."""
+    return Evidence(policy=policy, policy_kind=kind, json_path=st.path, source=source, statement=st.raw, data=data)
+
+
 def trust_evidence(role: Role, st: Stmt, **data) -> Evidence:
-    return Evidence(policy=trust_label(role), policy_kind="trust", json_path=st.path, source=role.source,
-                    statement=st.raw, data=data)
+    return statement_evidence(trust_label(role), "trust", role.source, st, **data)
+
+
+def account_root_arns(accounts) -> tuple[str, ...]:
+    """The root ARNs of these account ids ("*" left out), for a finding's `related`."""
+    return tuple(f"arn:aws:iam::{a}:root" for a in accounts if a != "*")
+
+
+def keep_inside_fix(st: Stmt, org: str | None, account_id: str) -> tuple[dict, str]:
+    """The statement with a condition keeping callers inside the organization (StringEquals aws:PrincipalOrgID)
+    or, without an organization, inside `account_id` (aws:PrincipalAccount); and that condition in words."""
+    key, value = ("aws:PrincipalOrgID", org) if org else ("aws:PrincipalAccount", account_id)
+    return with_condition(st.raw, "StringEquals", key, value), f"StringEquals {key} {value}"
+
+
+def other_accounts_trusted(role: Role, st: Stmt) -> list[str]:
+    """The accounts other than the role's own that a trust statement names ("*" when it names any account
+    without narrowing it to accounts), sorted."""
+    out = set()
+    for p in st.aws_principals():
+        if p == "*":
+            narrowed = narrowed_accounts(st)
+            out.update(narrowed if narrowed is not None else ["*"])
+        else:
+            acct = principal_account(p)
+            if acct:
+                out.add(acct)
+    out.discard(role.account_id)
+    return sorted(out)
 
 
 def customer_roles(snapshot: Snapshot):

@@ -11,11 +11,12 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
 
-from explorer.analysis.findings.model import HIGH, MEDIUM, Finding, Remediation
+from explorer.analysis.findings.model import HIGH, MEDIUM, Remediation
 from explorer.analysis.findings.policy import (ASSUME_ACTIONS, base_operator, is_negated, is_unique_id,
                                                principal_account, statements, with_condition)
-from explorer.analysis.findings.registry import check
-from explorer.analysis.findings.scope import (NARROWING_KEYS, customer_roles, is_internal, narrowed_accounts, org_id,
+from explorer.analysis.findings.registry import check, make_finding
+from explorer.analysis.findings.scope import (NARROWING_KEYS, account_root_arns, customer_roles, is_internal,
+                                              keep_inside_fix, narrowed_accounts, org_id, other_accounts_trusted,
                                               outsiders_admitted, trust_evidence, trust_label, trust_statements)
 
 
@@ -54,17 +55,15 @@ def external_without_external_id(snapshot, tg, settings):
         if not external:
             continue
         fixed = with_condition(st.raw, "StringEquals", "sts:ExternalId", EXTERNAL_ID_PLACEHOLDER)
-        yield Finding(
-            rule="trust-external-no-externalid", severity=HIGH,
-            title="Role trusts an account outside the organization without sts:ExternalId",
-            subject=role.arn,
-            message=(f"{role.name} can be assumed from account(s) {', '.join(external)} outside the organization, "
+        yield make_finding(
+            "trust-external-no-externalid", role.arn,
+            (f"{role.name} can be assumed from account(s) {', '.join(external)} outside the organization, "
                      f"and its trust does not require sts:ExternalId (confused deputy)."),
             evidence=(trust_evidence(role, st, external_accounts=external),),
             remediation=Remediation(
                 "Agree a unique external id with the third party and require it with a StringEquals "
                 "sts:ExternalId condition (replace the placeholder).", fixed),
-            related=tuple(f"arn:aws:iam::{a}:root" for a in external))
+            related=account_root_arns(external))
 
 
 # --- cross-account trust into an administrative role without MFA -------------------------------------------
@@ -79,20 +78,6 @@ def _requires_mfa(st) -> bool:
     return False
 
 
-def _cross_accounts(role, st) -> list[str]:
-    out = set()
-    for p in st.aws_principals():
-        if p == "*":
-            narrowed = narrowed_accounts(st)
-            out.update(narrowed if narrowed is not None else ["*"])
-        else:
-            acct = principal_account(p)
-            if acct:
-                out.add(acct)
-    out.discard(role.account_id)
-    return sorted(out)
-
-
 @check("trust-cross-account-admin-no-mfa", family=FAMILY, severity=HIGH,
        title="Cross-account trust into an administrative role without an MFA condition",
        description="A role with administrative or IAM permissions-management access that principals of other "
@@ -101,24 +86,22 @@ def _cross_accounts(role, st) -> list[str]:
 def cross_account_admin_without_mfa(snapshot, tg, settings):
     from explorer.analysis.admin import admin_access
     for role, st in trust_statements(snapshot, "sts:AssumeRole"):
-        others = _cross_accounts(role, st)
+        others = other_accounts_trusted(role, st)
         if not others or _requires_mfa(st):
             continue
         access = admin_access(snapshot, role.arn, settings=settings.engine)
         if not access.is_sensitive:
             continue
         fixed = with_condition(st.raw, "Bool", "aws:MultiFactorAuthPresent", "true")
-        yield Finding(
-            rule="trust-cross-account-admin-no-mfa", severity=HIGH,
-            title="Cross-account trust into an administrative role without an MFA condition",
-            subject=role.arn,
-            message=(f"{role.name} has {access.describe()} and can be assumed from "
+        yield make_finding(
+            "trust-cross-account-admin-no-mfa", role.arn,
+            (f"{role.name} has {access.describe()} and can be assumed from "
                      f"{'any account' if '*' in others else 'account(s) ' + ', '.join(others)} without MFA."),
             evidence=(trust_evidence(role, st, accounts=others, access=access.to_json()),),
             remediation=Remediation(
                 "Require MFA on the assumption: add Bool aws:MultiFactorAuthPresent true to the trust statement "
                 "(callers then pass SerialNumber and TokenCode).", fixed),
-            related=tuple(f"arn:aws:iam::{a}:root" for a in others if a != "*"))
+            related=account_root_arns(others))
 
 
 # --- Principal "*" not narrowed -----------------------------------------------------------------------------
@@ -132,31 +115,23 @@ def cross_account_admin_without_mfa(snapshot, tg, settings):
                    "(spec T11).")
 def principal_star(snapshot, tg, settings):
     org = org_id(snapshot)
-    for role in customer_roles(snapshot):
-        for st in statements(role.trust_policy):
-            if not st.is_allow or st.has_not_principal or "*" not in st.aws_principals():
-                continue
-            actions = [a for a in ASSUME_ACTIONS if st.covers_action(a)]
-            if not actions:
-                continue
-            if st.narrows_on(NARROWING_KEYS):
-                continue
-            if not _admitted(snapshot, settings, role, st, ["*"], actions):
-                continue  # its own Deny statements or the RCPs keep every outsider out
-            if org:
-                fixed = with_condition(st.raw, "StringEquals", "aws:PrincipalOrgID", org)
-                how = f"restrict it to the organization with StringEquals aws:PrincipalOrgID {org}"
-            else:
-                fixed = with_condition(st.raw, "StringEquals", "aws:PrincipalAccount", role.account_id)
-                how = f"restrict it to the role's own account with StringEquals aws:PrincipalAccount {role.account_id}"
-            yield Finding(
-                rule="trust-principal-star", severity=HIGH,
-                title="Role trusts every principal (Principal \"*\") without narrowing conditions",
-                subject=role.arn,
-                message=(f"{role.name} trusts Principal \"*\" for {', '.join(actions)} with no condition on the "
-                         f"caller's organization, account or ARN."),
-                evidence=(trust_evidence(role, st, actions=actions),),
-                remediation=Remediation(f"Name the intended principals instead of \"*\", or {how}.", fixed))
+    for role, st in trust_statements(snapshot):
+        if "*" not in st.aws_principals():
+            continue
+        actions = [a for a in ASSUME_ACTIONS if st.covers_action(a)]
+        if not actions or st.narrows_on(NARROWING_KEYS):
+            continue
+        if not _admitted(snapshot, settings, role, st, ["*"], actions):
+            continue  # its own Deny statements or the RCPs keep every outsider out
+        fixed, condition = keep_inside_fix(st, org, role.account_id)
+        scope = "the organization" if org else "the role's own account"
+        yield make_finding(
+            "trust-principal-star", role.arn,
+            (f"{role.name} trusts Principal \"*\" for {', '.join(actions)} with no condition on the "
+             f"caller's organization, account or ARN."),
+            evidence=(trust_evidence(role, st, actions=actions),),
+            remediation=Remediation(f"Name the intended principals instead of \"*\", or restrict it to {scope} "
+                                    f"with {condition}.", fixed))
 
 
 # --- service principals without aws:SourceArn / aws:SourceAccount -------------------------------------------
@@ -183,11 +158,9 @@ def service_without_source(snapshot, tg, settings):
         if not named or st.narrows_on(keys):
             continue
         fixed = with_condition(st.raw, "StringEquals", "aws:SourceAccount", role.account_id)
-        yield Finding(
-            rule="trust-service-no-source", severity=MEDIUM,
-            title="Service role trust without aws:SourceArn or aws:SourceAccount",
-            subject=role.arn,
-            message=(f"{role.name} trusts {', '.join(named)} without aws:SourceArn or aws:SourceAccount, so the "
+        yield make_finding(
+            "trust-service-no-source", role.arn,
+            (f"{role.name} trusts {', '.join(named)} without aws:SourceArn or aws:SourceAccount, so the "
                      f"service can be asked to use it on behalf of another account."),
             evidence=(trust_evidence(role, st, services=named),),
             remediation=Remediation(
@@ -256,11 +229,9 @@ def oidc_without_audience(snapshot, tg, settings):
             continue  # STS accepts only tokens whose aud is in the provider's client id list
         audience = "sts.amazonaws.com" if host == GITHUB_HOST else "<your-client-or-app-id>"
         fixed = with_condition(st.raw, "StringEquals", keys[0], audience)
-        yield Finding(
-            rule="trust-oidc-no-audience", severity=HIGH,
-            title="OIDC trust without an audience condition",
-            subject=role.arn,
-            message=(f"{role.name} accepts web-identity tokens from {host} without a {keys[0]} condition, so a "
+        yield make_finding(
+            "trust-oidc-no-audience", role.arn,
+            (f"{role.name} accepts web-identity tokens from {host} without a {keys[0]} condition, so a "
                      f"token issued to any application of that provider can assume it."),
             evidence=(trust_evidence(role, st, provider=fed),),
             remediation=Remediation(f"Add StringEquals {keys[0]} with your application's audience.", fixed),
@@ -303,11 +274,9 @@ def oidc_unrestricted_subject(snapshot, tg, settings):
                     del cond[op]
         fixed = with_condition(fixed, "StringLike", key, "repo:<your-org>/<your-repo>:ref:refs/heads/main")
         what = f"accepts any subject ({', '.join(loose)})" if loose else f"has no {key} condition"
-        yield Finding(
-            rule="trust-oidc-unrestricted-subject", severity=HIGH,
-            title="GitHub Actions OIDC trust with an unrestricted subject",
-            subject=role.arn,
-            message=f"{role.name} trusts GitHub Actions tokens and {what}: any repository's workflow can assume it.",
+        yield make_finding(
+            "trust-oidc-unrestricted-subject", role.arn,
+            f"{role.name} trusts GitHub Actions tokens and {what}: any repository's workflow can assume it.",
             evidence=(trust_evidence(role, st, provider=fed, subjects=loose),),
             remediation=Remediation(
                 "Restrict the subject to your organization's repository and branch or environment "
@@ -338,12 +307,11 @@ def dangling_unique_ids(snapshot, tg, settings):
                 else:
                     fixed["Principal"] = {"AWS": remaining[0] if len(remaining) == 1 else remaining}
             effect = "still grants nothing to it" if st.is_allow else "no longer denies it"
-            yield Finding(
-                rule="trust-dangling-unique-id", severity=MEDIUM if st.is_allow else HIGH,
-                title="Trust policy names a unique ID that matches no principal",
-                subject=role.arn,
-                message=(f"The trust of {role.name} names {', '.join(dangling)}, a deleted user or role; the "
-                         f"statement {effect}, and re-creating the entity will not restore it."),
+            yield make_finding(
+                "trust-dangling-unique-id", role.arn,
+                (f"The trust of {role.name} names {', '.join(dangling)}, a deleted user or role; the "
+                 f"statement {effect}, and re-creating the entity will not restore it."),
+                severity=MEDIUM if st.is_allow else HIGH,
                 evidence=(trust_evidence(role, st, unique_ids=dangling),),
                 remediation=Remediation(
                     "Remove the unique id" + (" (corrected statement below)" if fixed else " by deleting the "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 
-from explorer.analysis.findings.model import LOW, MEDIUM, Evidence, Finding, Remediation
-from explorer.analysis.findings.policy import principal_account
-from explorer.analysis.findings.registry import check
-from explorer.analysis.findings.scope import is_internal, narrowed_accounts, trust_evidence, trust_statements
+from explorer.analysis.findings.model import LOW, MEDIUM, Evidence, Remediation
+from explorer.analysis.findings.registry import check, make_finding
+from explorer.analysis.findings.scope import (account_root_arns, is_internal, other_accounts_trusted, trust_evidence,
+                                              trust_statements)
 
 FAMILY = "unused"
 
@@ -19,21 +19,10 @@ def _aware(dt):
 def cross_account_trusts(snapshot):
     """{role ARN: (role, [(statement, [other accounts or "*"])])} for Allow statements naming other accounts."""
     out: dict = {}
-    for role, st in trust_statements(snapshot):
-        if not any(st.covers_action(a) for a in ("sts:AssumeRole",)):
-            continue
-        others = set()
-        for p in st.aws_principals():
-            if p == "*":
-                narrowed = narrowed_accounts(st)
-                others.update(narrowed if narrowed is not None else ["*"])
-            else:
-                acct = principal_account(p)
-                if acct:
-                    others.add(acct)
-        others.discard(role.account_id)
+    for role, st in trust_statements(snapshot, "sts:AssumeRole"):
+        others = other_accounts_trusted(role, st)
         if others:
-            out.setdefault(role.arn, (role, []))[1].append((st, sorted(others)))
+            out.setdefault(role.arn, (role, []))[1].append((st, others))
     return out
 
 
@@ -59,11 +48,10 @@ def unused_cross_account(snapshot, tg, settings):
             when = "has never been used" + (f" since it was created on {created.date()}" if created else "")
         else:
             when = f"was last used on {last.date()} ({(now - last).days} days before {now.date()})"
-        yield Finding(
-            rule="role-unused-cross-account", severity=MEDIUM if external else LOW,
-            title="Unused role trusted across accounts",
-            subject=arn,
-            message=(f"{role.name} {when}, but account(s) {', '.join(accounts)} may assume it."),
+        yield make_finding(
+            "role-unused-cross-account", arn,
+            f"{role.name} {when}, but account(s) {', '.join(accounts)} may assume it.",
+            severity=MEDIUM if external else LOW,
             evidence=(Evidence(policy=f"role {arn}", policy_kind="role", json_path="$.RoleLastUsed",
                                source=role.source,
                                data={"last_used": last.isoformat() if last else None,
@@ -72,4 +60,4 @@ def unused_cross_account(snapshot, tg, settings):
                      + tuple(trust_evidence(role, st, accounts=accts) for st, accts in trusts),
             remediation=Remediation(
                 "Delete the role if nothing needs it, or remove the cross-account statements from its trust."),
-            related=tuple(f"arn:aws:iam::{a}:root" for a in accounts if a != "*"))
+            related=account_root_arns(accounts))

@@ -1,0 +1,156 @@
+"""The trust graph's fast path (docs/trust-graph.md "Performance") gives exactly the graph of the plain path.
+
+The fast path decides identical sub-problems once (a memo keyed by explorer.iam.evaluate.request_key) and freezes
+the garbage collector's view of the graph after the build. With `builder.MEMOISE_DECISIONS` off, every candidate
+edge is decided by the engine on its own: both must give the same edges with the same attributes, also after
+`with_context` and for a graph built under a context.
+"""
+from __future__ import annotations
+
+import pytest
+
+from conftest import DEMO_ORG
+from explorer.graph import build_trust_graph
+from explorer.graph import builder
+from explorer.graph import schema as S
+from explorer.iam import compile_policy
+from explorer.iam.context import Context
+from explorer.iam.evaluate import evaluate, request_key
+from explorer.iam.principal import IAM_USER, ROLE_SESSION, Principal
+from explorer.iam.request import Request
+from explorer.snapshot import load_snapshot
+from explorer.snapshot.synthetic import ORG_ID, generate_org
+
+ATTRS = (S.ACTION, S.STATE, S.REQUIRES, S.CROSS_ACCOUNT, S.REASON, S.BADGES, S.VIA, S.NOTES)
+CONTEXTS = ({"aws:MultiFactorAuthPresent": "true"}, {"sts:ExternalId": "x"}, {"aws:PrincipalOrgID": ORG_ID},
+            {"aws:PrincipalOrgID": "o-other"}, {"aws:SourceIp": "10.0.0.1"},
+            {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"},
+            {"aws:MultiFactorAuthPresent": "false", "sts:ExternalId": "vendor"})
+
+
+def _edges(tg, decisions: bool) -> dict:
+    out = {}
+    for u, v, k, d in tg.graph.edges(keys=True, data=True):
+        rec = {a: d[a] for a in ATTRS}
+        if decisions:
+            for a in (S.DECISION, S.TRUST_DECISION, S.IDENTITY_DECISION):
+                rec[a] = None if d[a] is None else d[a].to_json()
+        out[(u, v, k)] = rec
+    return out
+
+
+def _both(snapshot, monkeypatch, context=None):
+    fast = build_trust_graph(snapshot, context=context)
+    with monkeypatch.context() as m:
+        m.setattr(builder, "MEMOISE_DECISIONS", False)
+        m.setattr(builder, "FREEZE_AFTER_BUILD", False)
+        plain = build_trust_graph(snapshot, context=context)
+    assert fast._memo is not None and plain._memo is None
+    return fast, plain
+
+
+def _compare(fast, plain, decisions: bool) -> None:
+    a, b = _edges(fast, decisions), _edges(plain, decisions)
+    assert a.keys() == b.keys()
+    diffs = [e for e in a if a[e] != b[e]]
+    assert not diffs, (diffs[:3], [(a[e], b[e]) for e in diffs[:1]])
+    assert not any("\x00" in r[S.REASON] for r in a.values())  # the memo's placeholder never shows
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_snapshot(DEMO_ORG)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    folder = generate_org(tmp_path_factory.mktemp("synth") / "org", accounts=12, principals_per_account=15, seed=1)
+    return load_snapshot(folder)
+
+
+def test_demo_org_fast_path_matches_plain_path(demo, monkeypatch):
+    fast, plain = _both(demo, monkeypatch)
+    assert fast.graph.number_of_edges() > 50
+    _compare(fast, plain, decisions=True)
+    for ctx in CONTEXTS:
+        _compare(fast.with_context(Context(ctx, closed=False)), plain.with_context(Context(ctx, closed=False)),
+                 decisions=True)
+
+
+def test_synthetic_org_fast_path_matches_plain_path(synthetic, monkeypatch):
+    fast, plain = _both(synthetic, monkeypatch)
+    states = {d[S.STATE] for _, _, d in fast.graph.edges(data=True)}
+    assert states == {S.ALLOWED, S.CONDITIONAL, S.DENIED}
+    # identical sub-problems were decided once
+    assert len(fast._memo) < fast.graph.number_of_edges() / 2
+    _compare(fast, plain, decisions=False)
+    for ctx in CONTEXTS:
+        f2, p2 = fast.with_context(Context(ctx, closed=False)), plain.with_context(Context(ctx, closed=False))
+        assert f2.timings["reevaluated"] == p2.timings["reevaluated"]
+        _compare(f2, p2, decisions=False)
+
+
+def test_synthetic_org_built_under_a_context(synthetic, monkeypatch):
+    ctx = Context({"aws:MultiFactorAuthPresent": "true", "aws:PrincipalOrgID": ORG_ID}, closed=False)
+    fast, plain = _both(synthetic, monkeypatch, ctx)
+    _compare(fast, plain, decisions=False)
+
+
+def test_denied_reason_names_each_role(synthetic):
+    """A memoised 'no identity policy allows ... on <role>' reason is reused for other roles: it names its own."""
+    tg = build_trust_graph(synthetic)
+    named = [(v, d[S.REASON]) for _, v, d in tg.graph.edges(data=True)
+             if "no identity policy allows" in d[S.REASON]]
+    assert named
+    for role, reason in named:
+        assert reason.rstrip(")").split(" on ")[-1].split(" ")[0] == role
+
+
+# ---- request_key itself -------------------------------------------------------------------------------------
+TRUST = compile_policy({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole"}]},
+    name="trust", kind="trust")
+ADMIN = compile_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
+                                                                "Resource": "*"}]}, name="admin", kind="identity")
+BY_ARN = compile_policy({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*",
+     "Condition": {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::111111111111:user/a*"}}}]},
+    name="by-arn", kind="identity")
+
+
+def _req(user: str, identity, role: str = "arn:aws:iam::111111111111:role/target", **kw) -> Request:
+    p = Principal(arn=f"arn:aws:iam::111111111111:user/{user}", kind=IAM_USER, account_id="111111111111")
+    return Request(principal=p, action="sts:AssumeRole", resource=role, context=Context(closed=False),
+                   resource_account="111111111111", identity_policies=identity, resource_policy=TRUST, **kw)
+
+
+def test_request_key_ignores_what_no_statement_reads():
+    intern: dict = {}
+    a, b = _req("alice", [ADMIN]), _req("bob", [ADMIN])
+    assert request_key(a, intern) == request_key(b, intern)
+    assert evaluate(a).reason == evaluate(b).reason
+    # another role of the same account: equal only without the resource in the key
+    c = _req("bob", [ADMIN], role="arn:aws:iam::111111111111:role/other")
+    assert request_key(a, intern) != request_key(c, intern)
+    assert request_key(a, intern, resource_in_key=False) == request_key(c, intern, resource_in_key=False)
+
+
+def test_request_key_follows_what_statements_read():
+    intern: dict = {}
+    alice, bob = _req("alice", [BY_ARN]), _req("bob", [BY_ARN])
+    assert evaluate(alice).allowed and not evaluate(bob).allowed
+    assert request_key(alice, intern) != request_key(bob, intern)
+    # a role session: its kind is part of the key
+    p = Principal(arn="arn:aws:sts::111111111111:assumed-role/r/s", kind=ROLE_SESSION, account_id="111111111111",
+                  role_arn="arn:aws:iam::111111111111:role/r")
+    sess = Request(principal=p, action="sts:AssumeRole", resource="arn:aws:iam::111111111111:role/target",
+                   context=Context(closed=False), resource_account="111111111111", identity_policies=[ADMIN],
+                   resource_policy=TRUST)
+    assert request_key(sess, intern) != request_key(_req("alice", [ADMIN]), intern)
+
+
+def test_request_key_declines_what_it_does_not_cover():
+    assert request_key(_req("alice", [{"Version": "2012-10-17", "Statement": []}])) is None  # a document
+    tags = _req("alice", [ADMIN])
+    tags.context = Context({"aws:RequestTag/team": "x"}, closed=False)
+    assert request_key(tags) is None  # session tags: sts:TagSession is decided too (T9)
