@@ -94,6 +94,15 @@ def test_edge_click_shows_both_sides(window, qtbot):
     assert "MultiFactorAuthPresent" in text
 
 
+def test_edge_from_a_foreign_account_says_its_caller_side_is_unknown(window):
+    window.model.select_edge("arn:aws:iam::999999999999:root",
+                             "arn:aws:iam::666666666666:role/AcmeMonitoringIntegration")
+    text = window.inspector.text()
+    assert "sts:ExternalId" in text
+    assert "policies in account 999999999999 are not in the snapshot" in text
+    assert "SAML/OIDC providers" not in text
+
+
 def test_whatif_mfa_changes_edges(window, qtbot):
     m = window.model
     before = m.tg.graph[ALICE][SECURITY_ADMIN][S.ASSUME_ROLE][S.STATE]

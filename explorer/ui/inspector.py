@@ -356,8 +356,12 @@ class Inspector(QtWidgets.QWidget):
             decision_items(t, d.get(S.TRUST_DECISION))
             c = QtWidgets.QTreeWidgetItem(top, [f"caller side ({m.label(u)})", ""])
             if d.get(S.IDENTITY_DECISION) is None:
-                QtWidgets.QTreeWidgetItem(c, ["not applicable", "SAML/OIDC providers and services have no "
-                                                                "identity policies"])
+                # The graph says why there is no caller-side evaluation (caller outside the snapshot, ...);
+                # otherwise the caller is a provider or a service, which signs with no AWS credentials of its own.
+                notes = [n for n in (d.get(S.NOTES) or ()) if "not in the snapshot" in n]
+                QtWidgets.QTreeWidgetItem(c, ["not evaluated" if notes else "not applicable",
+                                              notes[0] if notes else "SAML/OIDC providers and services have no "
+                                                                     "identity policies"])
             else:
                 decision_items(c, d.get(S.IDENTITY_DECISION))
             whole = QtWidgets.QTreeWidgetItem(top, ["combined decision (all layers)", ""])
