@@ -11,8 +11,7 @@ import json
 import sys
 
 from explorer.errors import InputError
-
-ABSENT = "<absent>"
+from explorer.iam.context import ABSENT_VALUE as ABSENT, parse_assignments as parse_context_values  # noqa: F401
 
 
 def add_context_argument(parser) -> None:
@@ -53,33 +52,6 @@ def default_workers() -> int:
     if not sys.platform.startswith("linux"):
         return 1
     return max(1, min(4, os.cpu_count() or 1))
-
-
-def parse_context_values(items) -> dict:
-    """['k=v', 'k=w', 'x=<absent>'] -> {'k': ['v', 'w'], 'x': None}. Keys compare without case."""
-    values: dict[str, object] = {}
-    names: dict[str, str] = {}
-    for i, item in enumerate(items or []):
-        if not isinstance(item, str) or "=" not in item:
-            raise InputError(f"--context {item!r}: expected KEY=VALUE", where=f"--context #{i + 1}")
-        key, value = item.split("=", 1)
-        key = key.strip()
-        if not key:
-            raise InputError(f"--context {item!r}: the key is empty", where=f"--context #{i + 1}")
-        low = key.lower()
-        if low in names:
-            key = names[low]
-        else:
-            names[low] = key
-        if value == ABSENT:
-            values[key] = None
-            continue
-        prev = values.get(key)
-        if key in values and prev is not None:
-            values[key] = (prev if isinstance(prev, list) else [prev]) + [value]
-        else:
-            values[key] = value
-    return values
 
 
 def parse_context(items):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
+from explorer.errors import InputError
+
 
 class _Unknown:
     _instance = None
@@ -29,6 +31,9 @@ class _Unknown:
 
 
 UNKNOWN = _Unknown()
+
+# In KEY=VALUE assignments (command line, what-if panel) this value fixes a key as absent.
+ABSENT_VALUE = "<absent>"
 
 
 def _norm_values(value) -> tuple[str, ...] | None:
@@ -105,3 +110,30 @@ class Context:
 
     def __repr__(self) -> str:
         return f"Context({self.to_json()!r}, closed={self.closed})"
+
+
+def parse_assignments(items) -> dict:
+    """['k=v', 'k=w', 'x=<absent>'] -> {'k': ['v', 'w'], 'x': None}. Keys compare without case."""
+    values: dict[str, object] = {}
+    names: dict[str, str] = {}
+    for i, item in enumerate(items or []):
+        if not isinstance(item, str) or "=" not in item:
+            raise InputError(f"--context {item!r}: expected KEY=VALUE", where=f"--context #{i + 1}")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        if not key:
+            raise InputError(f"--context {item!r}: the key is empty", where=f"--context #{i + 1}")
+        low = key.lower()
+        if low in names:
+            key = names[low]
+        else:
+            names[low] = key
+        if value == ABSENT_VALUE:
+            values[key] = None
+            continue
+        prev = values.get(key)
+        if key in values and prev is not None:
+            values[key] = (prev if isinstance(prev, list) else [prev]) + [value]
+        else:
+            values[key] = value
+    return values

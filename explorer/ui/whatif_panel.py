@@ -80,8 +80,8 @@ class WhatIfPanel(QtWidgets.QWidget):
             out["aws:CurrentTime"] = self.time.text().strip()
         lines = [ln.strip() for ln in self.extra.toPlainText().splitlines() if ln.strip()]
         if lines:
-            from explorer.cli.common import parse_context_values
-            out.update(parse_context_values(lines))
+            from explorer.iam.context import parse_assignments
+            out.update(parse_assignments(lines))
         return out
 
     def context(self) -> Context:
