@@ -145,7 +145,8 @@ def main(argv=None) -> int:
         # edge depends on (the RCP data perimeter refers to aws:PrincipalOrgID): close to a full rebuild
         reevals = []
         for ctx in ({"aws:MultiFactorAuthPresent": "true"}, {"aws:RequestedRegion": "eu-west-1"},
-                    {"sts:ExternalId": "x"}, {"aws:PrincipalOrgID": "o-other"}, {"aws:PrincipalOrgID": "o-synth0000001"}):
+                    {"sts:ExternalId": "x"}, {"aws:PrincipalOrgID": "o-other"},
+                    {"aws:PrincipalOrgID": "o-synth0000001"}):
             gc.collect()
             t, c = time.perf_counter(), time.process_time()
             tg2 = tg.with_context(Context(ctx, closed=False))
@@ -165,7 +166,8 @@ def main(argv=None) -> int:
                   f"build grows {build2 / build_s:.2f}x (CPU {tg2x.timings['build_cpu'] / tm['build_cpu']:.2f}x)")
 
         full = args.accounts >= 1000 and args.principals >= 100
-        scale = "" if full else f"  (absolute targets are for 1,000 x 100; this run is {args.accounts} x {args.principals})"
+        scale = ("" if full else
+                 f"  (absolute targets are for 1,000 x 100; this run is {args.accounts} x {args.principals})")
         print(f"targets (issue 4){scale}:")
 
         def target(name: str, ok: bool | None, value: str) -> None:

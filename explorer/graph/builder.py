@@ -134,6 +134,9 @@ class TrustGraph:
         # the context values that matter); None when MEMOISE_DECISIONS is off
         self._memo: dict | None = {} if MEMOISE_DECISIONS else None
         self._memo_parts: dict = {}
+        # condition keys of candidates and the index of candidates by key (re-evaluation), shared by with_context
+        # copies: they do not depend on the context
+        self._keys_cache: dict = {}
         self.workers = 1  # worker processes for deciding many candidates (see build_trust_graph)
 
     # ------------------------------------------------------------------ public API
@@ -169,9 +172,14 @@ class TrustGraph:
             c.startswith("aws:requesttag/") for c in changed)
         todo: list = []
         if changed:
-            for cand in self.candidates.values():
-                if not redo_all and changed.isdisjoint(self._candidate_keys(cand)):
-                    continue
+            if redo_all:
+                scan = self.candidates.values()
+            else:  # only the candidates whose policies refer to a changed key, in build order
+                by_key = self._candidates_by_key()
+                positions = sorted({i for k in changed for i in by_key.get(k, ())})
+                everyone = self._candidate_list()
+                scan = [everyone[i] for i in positions]
+            for cand in scan:
                 caller = self.callers[cand.caller]
                 info = self.roles[cand.role]
                 if not redo_all and all(_merged(old._analyst, caller, info, k) == _merged(self._analyst, caller,
@@ -368,11 +376,29 @@ class TrustGraph:
         return bool(org and account_id and org.is_management(account_id))
 
     # ------------------------------------------------------------------ deciding
+    def _candidate_list(self) -> list:
+        got = self._keys_cache.get(_CANDIDATE_LIST)
+        if got is None or len(got) != len(self.candidates):
+            got = self._keys_cache[_CANDIDATE_LIST] = list(self.candidates.values())
+        return got
+
+    def _candidates_by_key(self) -> dict:
+        """Condition key (lower-case) -> positions (in build order) of the candidates whose policies refer to it;
+        made on the first re-evaluation and shared by every graph made from this one (with_context)."""
+        got = self._keys_cache.get(_BY_KEY)
+        if got is None:
+            got = {}
+            for i, cand in enumerate(self._candidate_list()):
+                for k in self._candidate_keys(cand):
+                    got.setdefault(k, []).append(i)
+            self._keys_cache[_BY_KEY] = got
+        return got
+
     def _candidate_keys(self, cand: Candidate) -> frozenset:
         if cand.keys is None:
             # the union of the role side's keys and the caller side's keys, each computed once, and the union
             # shared by every candidate with the same two sides (there are few distinct ones)
-            cache = self.__dict__.setdefault("_keys_cache", {})
+            cache = self._keys_cache
             caller_keys = cache.get(cand.caller)
             if caller_keys is None:
                 caller = self.callers[cand.caller]
@@ -567,12 +593,13 @@ def _copy_structure(old: nx.MultiDiGraph) -> nx.MultiDiGraph:
     _pred, whose innermost key dicts are shared); several times faster than adding the edges one by one."""
     g = nx.MultiDiGraph()
     g.graph.update(old.graph)
-    g._node.update((n, dict(d)) for n, d in old._node.items())
-    succ = {u: {v: dict(keydict) for v, keydict in nbrs.items()} for u, nbrs in old._succ.items()}
+    g._node.update({n: d.copy() for n, d in old._node.items()})
+    succ = {u: {v: keydict.copy() for v, keydict in nbrs.items()} if nbrs else {} for u, nbrs in old._succ.items()}
     pred: dict = {n: {} for n in old._pred}
     for u, nbrs in succ.items():
-        for v, keydict in nbrs.items():
-            pred[v][u] = keydict
+        if nbrs:
+            for v, keydict in nbrs.items():
+                pred[v][u] = keydict
     g._succ = g._adj = succ
     g._pred = pred
     return g
@@ -598,6 +625,8 @@ def _changed_keys(old: dict, new: dict) -> set[str]:
 
 
 _MISSING = object()
+_BY_KEY = ("index", "candidates by key")  # keys of TrustGraph._keys_cache (tuples: no clash with node ids)
+_CANDIDATE_LIST = ("index", "candidates")
 
 
 # ---------------------------------------------------------------------- building

@@ -589,13 +589,28 @@ def evaluate(request: Request, *, resource_text: str | None = None) -> Decision:
 # memo keys: which requests are certain to get the same answer
 # ---------------------------------------------------------------------------------------------------------
 _ROLE_KEYS: dict = {}
-_DERIVED_BY_ID: dict = {}
+
+
+class _LazyDerived:
+    """derived_context(principal, resource_account), made on the first look-up that needs it (a request whose
+    context already fixes the keys its statements read never derives them)."""
+    __slots__ = ("principal", "r_acct", "values")
+
+    def __init__(self, principal, r_acct):
+        self.principal = principal
+        self.r_acct = r_acct
+        self.values = None
+
+    def get(self, key, default=None):
+        if self.values is None:
+            self.values = derived_context(self.principal, self.r_acct)
+        return self.values.get(key, default)
 
 
 def _role_key_cached(arn: str):
     got = _ROLE_KEYS.get(arn, _MISSING)
     if got is _MISSING:
-        if len(_ROLE_KEYS) > 8192:
+        if len(_ROLE_KEYS) > 131072:
             _ROLE_KEYS.clear()
         got = _ROLE_KEYS[arn] = role_key(arn)
     return got
@@ -620,8 +635,9 @@ def request_key(request: Request, intern: dict | None = None, *, resource_in_key
     resource only where `evaluate(..., resource_text=...)` puts it, so a caller reusing a decision for another
     resource evaluates with a placeholder there and substitutes the resource.
 
-    `intern` (optional dict) maps the policy layers' parts to small ints, so that many keys share them. Returns None when the request is outside what the key covers (policies given as
-    documents, session tags or a source identity passed, GetCallerIdentity): decide it with evaluate directly."""
+    `intern` (optional dict) maps the policy layers' parts to small ints, so that many keys share them. Returns
+    None when the request is outside what the key covers (policies given as documents, session tags or a source
+    identity passed, GetCallerIdentity): decide it with evaluate directly."""
     principal = request.principal
     action = request.action.strip().lower()
     if action == "sts:getcalleridentity" or request.inherited_transitive_tag_keys:
@@ -641,14 +657,7 @@ def request_key(request: Request, intern: dict | None = None, *, resource_in_key
                 overrides[MFA_KEY] = ("true",)
             elif kind == ROLE_SESSION and request.settings.mfa_in_role_session == MFA_NEVER:
                 overrides[MFA_KEY] = ("false",)
-            got = _DERIVED_BY_ID.get(id(principal))
-            if got is not None and got[0] is principal and got[1] == r_acct:
-                derived = got[2]
-            else:  # (keyed by the object, checked with `is`: hashing a Principal costs more than deriving)
-                derived = derived_context(principal, r_acct)
-                if len(_DERIVED_BY_ID) > 8192:
-                    _DERIVED_BY_ID.clear()
-                _DERIVED_BY_ID[id(principal)] = (principal, r_acct, derived)
+            derived = _LazyDerived(principal, r_acct)
             lookups.append(_Lookup(context, derived, overrides, bool(principal.tags),
                                    _TEMPORARY_DEFAULTS if kind in _TEMPORARY_KINDS else None).peek)
         return lookups[0]
@@ -711,8 +720,10 @@ def request_key(request: Request, intern: dict | None = None, *, resource_in_key
             for level in request.rcps:
                 if type(level) is Policy:
                     flat.append(level)
-                else:
+                elif type(level) in (list, tuple):
                     flat.extend(level)
+                elif level:  # a document: evaluate compiles it
+                    raise _NotCovered
             rcps = sig(flat, True)
         layers = (rcps, None if request.scps is None else tuple(sig(level) for level in request.scps),
                   sig(request.resource_policy, True), sig(request.identity_policies),
