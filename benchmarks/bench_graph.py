@@ -152,8 +152,10 @@ def main(argv=None) -> int:
             tg2 = tg.with_context(Context(ctx, closed=False))
             wall, cpu = time.perf_counter() - t, time.process_time() - c
             reevals.append(wall)
+            groups = tg2.timings.get("groups")
             print(f"re-eval   {ctx}: {wall:.2f} s (CPU {cpu:.2f} s) ({tg2.timings['reevaluated']} of "
-                  f"{len(tg.candidates)} edges re-decided)")
+                  f"{len(tg.candidates)} edges re-decided"
+                  + (f", in {groups} groups of one old memo key and equal values)" if groups is not None else ")"))
             del tg2
 
         build2 = None

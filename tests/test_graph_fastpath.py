@@ -154,3 +154,130 @@ def test_request_key_declines_what_it_does_not_cover():
     tags = _req("alice", [ADMIN])
     tags.context = Context({"aws:RequestTag/team": "x"}, closed=False)
     assert request_key(tags) is None  # session tags: sts:TagSession is decided too (T9)
+
+
+# -- with_context: re-deciding by groups of one old memo key (builder._Regroup) and the copy-on-write adjacency
+REGROUP_CONTEXTS = ({"aws:PrincipalOrgID": "o-other"}, {"aws:PrincipalOrgID": ORG_ID},
+                    {"aws:SourceIp": "10.0.0.1"}, {"aws:PrincipalOrgID": "o-exmplcorp01"})
+
+
+def _adjacency(tg) -> dict:
+    return {u: {v: dict(kd) for v, kd in nbrs.items()} for u, nbrs in tg.graph._succ.items()}
+
+
+def _check_structure(tg) -> None:
+    """_succ and _pred describe the same edges with one shared key dict per (u, v), and no empty key dict."""
+    g = tg.graph
+    assert g._adj is g._succ
+    n = 0
+    for u, nbrs in g._succ.items():
+        for v, kd in nbrs.items():
+            assert kd and g._pred[v][u] is kd
+            n += len(kd)
+    assert n == sum(len(kd) for nbrs in g._pred.values() for kd in nbrs.values()) == g.number_of_edges()
+    assert set(g._succ) == set(g._pred) == set(g._node)
+
+
+@pytest.mark.parametrize("which", ["demo", "synthetic"])
+def test_grouped_reevaluation_matches_plain_path(which, demo, synthetic, monkeypatch):
+    """Re-deciding by groups gives the plain path's graph (each candidate decided by the engine on its own) and
+    the fast path's without groups, also for a with_context of a with_context (keys decided under older values)
+    and for the key fixed back to its first value."""
+    snap = demo if which == "demo" else synthetic
+    fast, plain = _both(snap, monkeypatch)
+    previous_f, previous_p = fast, plain
+    for ctx in (*REGROUP_CONTEXTS, {}, REGROUP_CONTEXTS[0]):
+        f2 = previous_f.with_context(Context(ctx, closed=False))
+        p2 = previous_p.with_context(Context(ctx, closed=False))
+        with monkeypatch.context() as m:
+            m.setattr(builder, "GROUP_REDECIDE", False)
+            single = previous_f.with_context(Context(ctx, closed=False))
+        assert single.timings["groups"] is None
+        assert f2.timings["reevaluated"] == p2.timings["reevaluated"] == single.timings["reevaluated"]
+        _compare(f2, p2, decisions=which == "demo")
+        _compare(f2, single, decisions=False)
+        _check_structure(f2)
+        previous_f, previous_p = f2, p2
+
+
+def test_grouped_reevaluation_decides_few_groups(synthetic):
+    """Fixing aws:PrincipalOrgID changes a key nearly every edge depends on, the same way for every principal of
+    the organization: the re-decided candidates fall in few groups."""
+    tg = build_trust_graph(synthetic)
+    tg2 = tg.with_context(Context({"aws:PrincipalOrgID": "o-other"}, closed=False))
+    assert tg2.timings["reevaluated"] > tg.graph.number_of_edges() / 2
+    assert tg2.timings["groups"] is not None and tg2.timings["groups"] < tg2.timings["reevaluated"] / 2
+
+
+@pytest.mark.parametrize("which", ["demo", "synthetic"])
+def test_with_context_leaves_the_old_graph_unchanged(which, demo, synthetic):
+    """The new graph shares the old one's unchanged adjacency (copy-on-write): the old graph keeps its edges and
+    both graphs have a consistent structure, equal to a graph built under the new context."""
+    snap = demo if which == "demo" else synthetic
+    tg = build_trust_graph(snap)
+    before = _adjacency(tg)
+    for ctx in REGROUP_CONTEXTS:
+        tg2 = tg.with_context(Context(ctx, closed=False))
+        assert _adjacency(tg) == before
+        _check_structure(tg)
+        _check_structure(tg2)
+        built = build_trust_graph(snap, context=Context(ctx, closed=False))
+        assert set(tg2.graph.edges(keys=True)) == set(built.graph.edges(keys=True))
+        assert tg2.graph.number_of_edges() == len({e for e in tg2.graph.edges(keys=True)})
+    if which == "synthetic":  # the organization's key removed edges, and those are gone from the new graph only
+        tg2 = tg.with_context(Context({"aws:PrincipalOrgID": "o-other"}, closed=False))
+        gone = set(tg.graph.edges(keys=True)) - set(tg2.graph.edges(keys=True))
+        assert gone and all(tg.graph.has_edge(u, v, k) and not tg2.graph.has_edge(u, v, k) for u, v, k in gone)
+
+
+def _perimeter_snapshot():
+    """Two callers of two accounts of the organization whose requests differ only in their account, and an RCP
+    that reads aws:PrincipalOrgID together with aws:PrincipalAccount (one account excepted)."""
+    from graph_scenarios import build_snapshot
+    allow = [[{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]]
+    return build_snapshot({
+        "organization": {"id": "o-1", "master": "333333333333",
+                         "accounts": {"111111111111": "r-1", "222222222222": "r-1", "555555555555": "r-1"},
+                         "rcps": [{"name": "Perimeter", "targets": ["r-1"], "statements": [
+                             {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*",
+                              "Condition": {"StringNotEqualsIfExists": {
+                                  "aws:PrincipalOrgID": "o-1", "aws:PrincipalAccount": ["111111111111"]}}}]}]},
+        "accounts": {
+            "111111111111": {"users": [{"name": "excepted", "policies": allow}]},
+            "555555555555": {"users": [{"name": "member", "policies": allow}]},
+            "222222222222": {"roles": [{"name": "R", "trust": [
+                {"Effect": "Allow", "Principal": {"AWS": ["111111111111", "555555555555"]},
+                 "Action": "sts:AssumeRole"}]}]}}})
+
+
+def test_grouping_keeps_apart_what_a_co_read_key_separates(monkeypatch):
+    """Under aws:PrincipalOrgID = o-1 both callers get the same memo key (the Deny does not apply to either);
+    under o-other only the excepted account escapes it. Grouping by the old key and the new value of the changed
+    key alone would give both the same answer: the values of the keys read with it keep them apart."""
+    snap = _perimeter_snapshot()
+    role = "arn:aws:iam::222222222222:role/R"
+    excepted, member = "arn:aws:iam::111111111111:user/excepted", "arn:aws:iam::555555555555:user/member"
+    fast, plain = _both(snap, monkeypatch, Context({"aws:PrincipalOrgID": "o-1"}, closed=False))
+    assert fast._memo_codes[(excepted, role, S.ASSUME_ROLE)] == fast._memo_codes[(member, role, S.ASSUME_ROLE)]
+    other = Context({"aws:PrincipalOrgID": "o-other"}, closed=False)
+    f2, p2 = fast.with_context(other), plain.with_context(other)
+    assert f2.timings["groups"] is not None
+    _compare(f2, p2, decisions=True)
+    assert f2.graph[excepted][role][S.ASSUME_ROLE][S.STATE] == S.ALLOWED
+    assert f2.graph[member][role][S.ASSUME_ROLE][S.STATE] == S.DENIED
+
+
+def test_graph_built_in_workers_is_not_grouped(demo, monkeypatch):
+    """Keys made in worker processes are not comparable with this process's: a graph built with workers records
+    none, and its re-evaluations are decided without groups (by the workers), with the same answers."""
+    import sys as _sys
+    if not _sys.platform.startswith("linux"):
+        pytest.skip("needs the fork start method")
+    monkeypatch.setattr(builder, "PARALLEL_MIN_CANDIDATES", 0)
+    parallel = build_trust_graph(demo, workers=2)
+    assert parallel.timings["workers"] == 2 and not parallel._memo_codes
+    serial = build_trust_graph(demo)
+    for ctx in ({"aws:PrincipalOrgID": "o-other"}, {"aws:SourceIp": "10.0.0.1"}):
+        p2, s2 = parallel.with_context(Context(ctx, closed=False)), serial.with_context(Context(ctx, closed=False))
+        assert p2.timings["groups"] is None and s2.timings["groups"] is not None
+        _compare(p2, s2, decisions=False)

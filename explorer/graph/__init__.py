@@ -2,7 +2,8 @@
 
     from explorer.graph import build_trust_graph, TrustGraph
     tg = build_trust_graph(snapshot, context=None, settings=None, progress=None)
-    tg.graph            networkx.MultiDiGraph following explorer/graph/schema.py
+    tg.graph            networkx.MultiDiGraph following explorer/graph/schema.py; read-only (a graph made by
+                        with_context shares its unchanged parts: copy it to change it)
     tg.snapshot, tg.context, tg.settings
     tg.with_context(context) -> TrustGraph   re-decides the candidate edges from the built indexes
     tg.node_for(arn_or_name) -> node id | None
