@@ -136,22 +136,9 @@ class _Lookup:
         return self.defaults.get(key) if self.defaults else None
 
     def __call__(self, key: str):
+        """The value of `key` for this request, recording that the decision read it."""
         self.touched.add(key)
-        if self.overrides:
-            v = self.overrides.get(key, _MISSING)
-            if v is not _MISSING:
-                return v
-        v = self.ctx.get_lower(key, _MISSING)
-        if v is not _MISSING:
-            return v
-        v = self.derived.get(key, _MISSING)
-        if v is not _MISSING:
-            return v
-        if self.tags_known and key.startswith("aws:principaltag/"):
-            return None
-        if not self.closed:
-            return UNKNOWN
-        return self.defaults.get(key) if self.defaults else None
+        return self.peek(key)
 
 
 # ---------------------------------------------------------------------------------------------------------
