@@ -10,6 +10,7 @@ from conftest import DEMO_ORG
 from explorer.graph import schema as S
 from explorer.render import scene as SC
 from explorer.ui.main_window import MainWindow
+from ui_fixtures import open_demo_window
 
 ALICE = "arn:aws:iam::222222222222:user/people/alice.nguyen"
 SECURITY_ADMIN = "arn:aws:iam::222222222222:role/SecurityAdmin"
@@ -18,15 +19,7 @@ BREAK_GLASS = "arn:aws:iam::666666666666:role/BreakGlassAdmin"
 
 @pytest.fixture()
 def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings)
-    w.resize(1400, 900)
-    qtbot.addWidget(w)
-    w.show()
-    w.open_path(DEMO_ORG)
-    assert w.model.wait(60000)
-    qtbot.waitUntil(lambda: w.canvas.scene_data is not None, timeout=20000)
-    return w
+    return open_demo_window(qtbot, tmp_path)
 
 
 def _settle(window):

@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from conftest import DEMO_ORG
+from conftest import DEMO_ORG, set_fake_aws_environment
+from ui_fixtures import open_demo_window
 from explorer.render import scene as SC
 from explorer.ui import model as M
-from explorer.ui.main_window import MainWindow
 
 BOB = "arn:aws:iam::222222222222:user/people/bob.martin"
 ALICE = "arn:aws:iam::222222222222:user/people/alice.nguyen"
@@ -23,15 +23,7 @@ SANDBOX_GH = "arn:aws:iam::888888888888:role/github-actions-sandbox"
 
 @pytest.fixture()
 def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings)
-    w.resize(1400, 900)
-    qtbot.addWidget(w)
-    w.show()
-    w.open_path(DEMO_ORG)
-    assert w.model.wait(60000)
-    qtbot.waitUntil(lambda: w.canvas.scene_data is not None and w.model.findings is not None, timeout=30000)
-    return w
+    return open_demo_window(qtbot, tmp_path, ready=lambda w: w.model.findings is not None)
 
 
 def _settle(w):
@@ -245,16 +237,7 @@ def test_collect_dialog_validates_and_collects_a_snapshot_that_opens(window, tmp
     import boto3
     from moto import mock_aws
 
-    from explorer.collect import aws as collect_aws
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setattr(collect_aws, "BACKOFF_BASE_SECONDS", 0.0)
+    set_fake_aws_environment(monkeypatch, tmp_path)
 
     dlg = window.review.collect_from_aws()
     # the organization needs the audit role name: a message, nothing started

@@ -118,3 +118,21 @@ def large_graph(n_nodes: int = 10_000, n_edges: int = 30_000, accounts: int = 40
         _edge(g, u, v, state=st, badges=("MFA",) if st == S.CONDITIONAL else ())
         count += 1
     return g, est
+
+
+def open_demo_window(qtbot, tmp_path, ready=None):
+    """The main window on the bundled demo organization, shown offscreen, with its own settings file, once the
+    load and the scene are done (and `ready(window)` holds, when given)."""
+    from PySide6 import QtCore
+
+    from conftest import DEMO_ORG
+    from explorer.ui.main_window import MainWindow
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    w.resize(1400, 900)
+    qtbot.addWidget(w)
+    w.show()
+    w.open_path(DEMO_ORG)
+    assert w.model.wait(60000)
+    qtbot.waitUntil(lambda: w.canvas.scene_data is not None and (ready is None or ready(w)), timeout=30000)
+    return w
