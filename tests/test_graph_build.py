@@ -139,21 +139,43 @@ def test_export_rejects_other_formats(tg, tmp_path):
 
 
 def test_org_levels_match_the_model():
+    """The graph compiles exactly the model's SCP/RCP levels, and the model's indexed lookup gives what a plain
+    scan of every policy's targets gives (also after a policy is added)."""
     from conftest import DEMO_ORG
     from explorer.snapshot import load_snapshot
-    from explorer.snapshot.model import RCP, SCP
+    from explorer.snapshot.model import RCP, RCP_FULL_AWS_ACCESS, SCP, OrgPolicy
     if not DEMO_ORG.exists():
         pytest.skip("demo organization not present")
     snap = load_snapshot(DEMO_ORG)
     tg = build_trust_graph(snap)
     org = snap.organization
+
+    def plain_scan(acct, kind):
+        of_type = [p for p in org.policies if p.type == kind]
+        listed_full = any(p.name == "RCPFullAWSAccess" for p in of_type)
+        levels = []
+        for target in org.path_of(acct):
+            level = [p for p in of_type if target in p.targets]
+            if kind == RCP and not listed_full:
+                level = [RCP_FULL_AWS_ACCESS, *level]
+            levels.append([p.name for p in level])
+        return levels
+
     for acct in list(org.accounts) + ["999999999999"]:
         if not org.contains(acct):
             continue
         for kind in (SCP, RCP):
-            mine = [[p.name for p in level] for level in tg._org_levels(acct, kind)]
-            theirs = [[p.name for p in level] for level in org.policy_levels(acct, kind)]
-            assert mine == theirs, (acct, kind)
+            model = [[p.name for p in level] for level in org.policy_levels(acct, kind)]
+            assert model == plain_scan(acct, kind), (acct, kind)
+            compiled, _keys = tg._org_policy_levels(acct, kind)
+            assert [[pol.name.split(" ", 1)[1] for pol in level] for level in compiled] == \
+                [[n for n, p in zip(names, level) if p.document is not None]
+                 for names, level in zip(model, org.policy_levels(acct, kind))], (acct, kind)
+    acct = next(iter(org.accounts))
+    org.policies.append(OrgPolicy(id="p-added", name="Added", type=SCP, document=None, targets=[acct]))
+    assert org.policy_levels(acct, SCP)[-1][-1].name == "Added"
+    assert org.policy_levels(acct, SCP) and [[p.name for p in lv] for lv in org.policy_levels(acct, SCP)] \
+        == plain_scan(acct, SCP)
 
 
 def test_with_context_keeps_the_adjacency_consistent(tg):

@@ -28,7 +28,7 @@ from explorer.iam.conditions import evaluate_conditions
 from explorer.iam.evaluate import request_key
 from explorer.iam.request import Request
 from explorer.iam.settings import DEFAULT_SETTINGS, Settings
-from explorer.snapshot.model import RCP, RCP_FULL_AWS_ACCESS, SCP, Role, Snapshot
+from explorer.snapshot.model import RCP, SCP, Role, Snapshot
 
 _ASSUMED_CALLER_SIDE = {
     "Version": "2012-10-17",
@@ -123,9 +123,7 @@ class TrustGraph:
         self.timings: dict[str, float] = {}
         self._results: dict[tuple[str, str, str], EdgeData | None] = {}
         self._names: dict[str, list[str]] = {}
-        self._scps: dict[str, list | None] = {}
-        self._scp_keys: dict[str, frozenset] = {}
-        self._rcps: dict[str, tuple[list | None, frozenset]] = {}
+        self._org_compiled: dict[tuple[str, str], tuple[list | None, frozenset]] = {}
         self._delegations: dict[str, object] = {}
         self._assumed_caller_side = None
         self._tag_keys: tuple[set, set] = (set(), set())
@@ -332,68 +330,35 @@ class TrustGraph:
                 "candidates": len(self.candidates), **states}
 
     # ------------------------------------------------------------------ org policies
-    def _scp_levels(self, account_id: str | None):
-        if account_id is None:
-            return None
-        if account_id not in self._scps:
+    def _org_policy_levels(self, account_id: str, policy_type: str) -> tuple[list | None, frozenset]:
+        """The compiled SCP or RCP levels of an account (None outside the organization) and the condition keys
+        they read; compiled once per account."""
+        key = (policy_type, account_id)
+        got = self._org_compiled.get(key)
+        if got is None:
             org = self.snapshot.organization
             if org is None or not org.contains(account_id):
-                self._scps[account_id] = None
-                self._scp_keys[account_id] = frozenset()
+                got = (None, frozenset())
             else:
+                kind = "scp" if policy_type == SCP else "rcp"
                 levels, keys = [], set()
-                for level in self._org_levels(account_id, SCP):
+                for level in org.policy_levels(account_id, policy_type):
                     pols = []
                     for p in level:
                         if p.document is not None:
-                            pols.append(self.compiler.compile(p.document, name=f"SCP {p.name}", kind="scp",
-                                                              source=p.source))
+                            pols.append(self.compiler.compile(p.document, name=f"{kind.upper()} {p.name}",
+                                                              kind=kind, source=p.source))
                             keys |= self.compiler.keys_of(p.document)
                     levels.append(pols)
-                self._scps[account_id] = levels
-                self._scp_keys[account_id] = frozenset(keys)
-        return self._scps[account_id]
+                got = (levels, frozenset(keys))
+            self._org_compiled[key] = got
+        return got
+
+    def _scp_levels(self, account_id: str | None):
+        return None if account_id is None else self._org_policy_levels(account_id, SCP)[0]
 
     def _rcp_levels(self, account_id: str | None):
-        if account_id is None:
-            return None, frozenset()
-        if account_id not in self._rcps:
-            org = self.snapshot.organization
-            if org is None or not org.contains(account_id):
-                self._rcps[account_id] = (None, frozenset())
-            else:
-                levels, keys = [], set()
-                for level in self._org_levels(account_id, RCP):
-                    pols = []
-                    for p in level:
-                        if p.document is not None:
-                            pols.append(self.compiler.compile(p.document, name=f"RCP {p.name}", kind="rcp",
-                                                              source=p.source))
-                            keys |= self.compiler.keys_of(p.document)
-                    levels.append(pols)
-                self._rcps[account_id] = (levels, frozenset(keys))
-        return self._rcps[account_id]
-
-    def _org_levels(self, account_id: str, policy_type: str) -> list[list]:
-        """Organization.policy_levels with the targets indexed once (the model's method scans every policy's
-        target list for every level, which grows with the square of the number of accounts)."""
-        org = self.snapshot.organization
-        index = self.__dict__.get("_org_target_index")
-        if index is None:
-            index = {}
-            for p in org.policies:
-                for target in p.targets:
-                    index.setdefault((p.type, target), []).append(p)
-            self.__dict__["_org_target_index"] = index
-            self.__dict__["_rcp_listed_full"] = any(p.type == RCP and p.name == "RCPFullAWSAccess"
-                                                    for p in org.policies)
-        levels = []
-        for target in org.path_of(account_id):
-            level = list(index.get((policy_type, target), ()))
-            if policy_type == RCP and not self.__dict__["_rcp_listed_full"]:
-                level = [RCP_FULL_AWS_ACCESS, *level]
-            levels.append(level)
-        return levels
+        return (None, frozenset()) if account_id is None else self._org_policy_levels(account_id, RCP)
 
     def _is_mgmt(self, account_id: str | None) -> bool:
         org = self.snapshot.organization
@@ -432,8 +397,8 @@ class TrustGraph:
                     for doc in pol.documents:
                         keys |= self.compiler.keys_of(doc)
                     keys |= self.compiler.keys_of(pol.boundary_document)
-                self._scp_levels(caller.account_id)
-                keys |= self._scp_keys.get(caller.account_id, frozenset())
+                if caller.account_id is not None:
+                    keys |= self._org_policy_levels(caller.account_id, SCP)[1]
                 caller_keys = cache[cand.caller] = cache.setdefault(frozenset(keys), frozenset(keys))
             info = self.roles[cand.role]
             pair = (caller_keys, info.keys, info.rcp_keys)
@@ -817,7 +782,7 @@ class _Regroup:
             got = []
             org = self.tg.snapshot.organization
             if account_id and org is not None and org.contains(account_id):
-                got = [p.document for level in self.tg._org_levels(account_id, policy_type) for p in level
+                got = [p.document for level in org.policy_levels(account_id, policy_type) for p in level
                        if p.document is not None]
             cache[account_id] = got
         return got
@@ -999,7 +964,6 @@ def _build(snapshot: Snapshot, context: Context | None, settings: Settings | Non
 
     tag_keys_p, tag_keys_r = _referenced_tag_keys(snapshot)
     tg._tag_keys = (tag_keys_p, tag_keys_r)
-    org = snapshot.organization
 
     # -- account nodes
     for acct in snapshot.accounts.values():

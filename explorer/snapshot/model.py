@@ -237,15 +237,28 @@ class Organization:
     def policy_levels(self, account_id: str, policy_type: str) -> list[list[OrgPolicy]]:
         """One list of policies per level (root, each OU, the account) of the given type. For RCPs the implicit
         RCPFullAWSAccess is added at every level when the organization lists none."""
+        index, listed_full = self._target_index()
         levels: list[list[OrgPolicy]] = []
-        of_type = [p for p in self.policies if p.type == policy_type]
-        listed_full = any(p.name == "RCPFullAWSAccess" for p in of_type)
         for target in self.path_of(account_id):
-            level = [p for p in of_type if target in p.targets]
+            level = list(index.get((policy_type, target), ()))
             if policy_type == RCP and not listed_full:
                 level = [RCP_FULL_AWS_ACCESS, *level]
             levels.append(level)
         return levels
+
+    def _target_index(self) -> tuple[dict[tuple[str, str], list[OrgPolicy]], bool]:
+        """(policy type, target id) -> policies attached there, built once (rebuilt if policies are added), so
+        asking for every account's levels stays linear in the size of the organization."""
+        cached = self.__dict__.get("_targets")
+        if cached is None or cached[0] != len(self.policies):
+            index: dict[tuple[str, str], list[OrgPolicy]] = {}
+            for p in self.policies:
+                for target in p.targets:
+                    index.setdefault((p.type, target), []).append(p)
+            listed_full = any(p.type == RCP and p.name == "RCPFullAWSAccess" for p in self.policies)
+            cached = (len(self.policies), index, listed_full)
+            self.__dict__["_targets"] = cached
+        return cached[1], cached[2]
 
     def scp_levels(self, account_id: str) -> list[list[OrgPolicy]]:
         return self.policy_levels(account_id, SCP)
