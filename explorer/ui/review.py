@@ -42,9 +42,12 @@ class Review(QtCore.QObject):
         m = self.model = window.model
         self.marks = MarksLayer.attach(window.canvas, m)
 
-        # findings: computed after the graph is built and after each what-if change
-        m.snapshotLoaded.connect(lambda: m.compute_findings())
-        m.graphChanged.connect(lambda: m.compute_findings())
+        # findings: computed for each new graph (a load, a what-if change), once its picture is drawn, so the
+        # checks do not compete with the layout for the interpreter while the analyst waits for the first paint
+        self._findings_due = False
+        m.snapshotLoaded.connect(self._graph_is_new)
+        m.graphChanged.connect(self._graph_is_new)
+        m.sceneChanged.connect(self._scene_drawn)
         self.findings = FindingsDock(m)
         self.findings.subjectChosen.connect(window.find_node)
         self.findings.subjectFocused.connect(window.focus_on)
@@ -165,6 +168,14 @@ class Review(QtCore.QObject):
         self.findings.set_theme(w.current_theme())
 
     # ---- findings ----
+    def _graph_is_new(self) -> None:
+        self._findings_due = True
+
+    def _scene_drawn(self, _scene) -> None:
+        if self._findings_due and self.model.tg is not None:
+            self._findings_due = False
+            self.model.compute_findings()
+
     def export_findings_dialog(self, fmt: str = "json") -> None:
         m = self.model
         if m.findings is None:
