@@ -210,3 +210,23 @@ def test_workers_give_the_same_graph(monkeypatch):
     assert isinstance(some[S.DECISION], Decision)
     ctx = Context({"aws:MultiFactorAuthPresent": "true"}, closed=False)
     assert edges(serial.with_context(ctx)) == edges(parallel.with_context(ctx))
+
+
+def test_with_context_between_open_and_closed_redecides_every_edge():
+    """An open context leaves unknown keys conditional; a closed one takes them as absent. Switching between the
+    two changes no key's value, yet every candidate must be decided again (it once changed nothing)."""
+    from conftest import DEMO_ORG
+    from explorer.snapshot import load_snapshot
+    snap = load_snapshot(DEMO_ORG)
+
+    def edges(t):
+        return {(u, v, k, d[S.STATE], d[S.REQUIRES]) for u, v, k, d in t.graph.edges(keys=True, data=True)}
+
+    opened = build_trust_graph(snap)
+    closed = build_trust_graph(snap, Context({}, closed=True))
+    assert edges(opened) != edges(closed)  # the demo has conditional edges that a closed context refuses
+    assert edges(opened.with_context(Context({}, closed=True))) == edges(closed)
+    assert edges(closed.with_context(Context({}, closed=False))) == edges(opened)
+    ctx = {"sts:ExternalId": "x"}
+    assert (edges(opened.with_context(Context(ctx, closed=True)))
+            == edges(build_trust_graph(snap, Context(ctx, closed=True))))

@@ -178,10 +178,12 @@ class TrustGraph:
     def _reevaluate(self, old: "TrustGraph", changed: set, progress) -> None:
         t0 = time.perf_counter()
         report = progress or (lambda done, total, message: None)
-        redo_all = any(k in changed for k in _EXTRA_ACTIONS_KEYS) or any(
-            c.startswith("aws:requesttag/") for c in changed)
+        # a key every request reads, or open <-> closed (every unknown key changes meaning): all candidates again
+        redo_all = (any(k in changed for k in _EXTRA_ACTIONS_KEYS)
+                    or any(c.startswith("aws:requesttag/") for c in changed)
+                    or self.context.closed != old.context.closed)
         todo: list = []
-        if changed:
+        if changed or redo_all:
             if redo_all:
                 scan = self.candidates.values()
             else:  # only the candidates whose policies refer to a changed key, in build order
