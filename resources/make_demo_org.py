@@ -734,6 +734,12 @@ def build_dev(a: Account) -> None:
         managed=["PowerUserAccess"], boundary="DeveloperBoundary", max_session=3600,
         description="GitHub Actions for dev (any repository: sub is repo:*)",
         tags={"owner": "engineering"}, last_used="2026-11-19T11:02:00+00:00")
+    # D36: ABAC trust on a principal tag; the Okta Developer sessions carry IdP session tags (sts:TagSession)
+    a.role("DataPlatformAnalyst", doc(trust_aws(root(DEV), {"StringEquals": {"aws:PrincipalTag/team": "data-platform"}},
+                                                sid="DataPlatformTeamOnly")),
+           managed=["ReadOnlyAccess"], max_session=3600,
+           description="Analysts of the data platform team (ABAC: principal tag team=data-platform)",
+           tags={"owner": "data-platform"}, last_used="2026-11-18T15:20:00+00:00")
     a.role("ContractorAccess", doc(trust_aws(root(CONTRACTOR))), managed=["ReadOnlyAccess"], max_session=3600,
            description="Globex Consulting (engagement ended 2025)", tags={"vendor": "globex"},
            created="2024-02-12T10:00:00+00:00")  # never used

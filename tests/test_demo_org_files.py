@@ -506,7 +506,7 @@ def test_loads_without_errors():
     warnings = [str(i) for i in snap.report.warnings]
     assert len(warnings) == 2, warnings
     assert any("888888888888" in w for w in warnings) and any("555555555555" in w for w in warnings)
-    assert len(snap.accounts) == 8 and sum(1 for _ in snap.roles()) == 45 and sum(1 for _ in snap.users()) == 5
+    assert len(snap.accounts) == 8 and sum(1 for _ in snap.roles()) == 46 and sum(1 for _ in snap.users()) == 5
     assert len(snap.trail_events) == 17
     assert snap.organization is not None and snap.organization.id == ORG_ID
     assert snap.account_name("666666666666") == "workloads-prod"

@@ -32,6 +32,7 @@ def _edges(tg, decisions: bool) -> dict:
     out = {}
     for u, v, k, d in tg.graph.edges(keys=True, data=True):
         rec = {a: d[a] for a in ATTRS}
+        rec[S.SESSION_TAGS] = d.get(S.SESSION_TAGS)
         if decisions:
             for a in (S.DECISION, S.TRUST_DECISION, S.IDENTITY_DECISION):
                 rec[a] = None if d[a] is None else d[a].to_json()
@@ -94,6 +95,24 @@ def test_synthetic_org_built_under_a_context(synthetic, monkeypatch):
     ctx = Context({"aws:MultiFactorAuthPresent": "true", "aws:PrincipalOrgID": ORG_ID}, closed=False)
     fast, plain = _both(synthetic, monkeypatch, ctx)
     _compare(fast, plain, decisions=False)
+
+
+def test_session_tag_edges_match_plain_path(monkeypatch):
+    """Edges that session tags open (docs/trust-graph.md "Session tags") are the same on both paths, built under a
+    context or re-decided from another one, including fixing a principal tag to the role's own value and back."""
+    from pathlib import Path
+    from graph_scenarios import build_snapshot, load_scenario
+    path = Path(__file__).parent / "scenarios" / "graph" / "D11_session_tags_on_role_sessions.json"
+    snap = build_snapshot(load_scenario(path), path.stem)
+    fast, plain = _both(snap, monkeypatch)
+    assert any(d.get(S.SESSION_TAGS) for _, _, d in fast.graph.edges(data=True))
+    _compare(fast, plain, decisions=True)
+    for ctx in ({"aws:PrincipalTag/team": "dev"}, {"aws:PrincipalTag/team": "admin"}, {"sts:ExternalId": "x"}):
+        f2, p2 = fast.with_context(Context(ctx, closed=False)), plain.with_context(Context(ctx, closed=False))
+        _compare(f2, p2, decisions=True)
+        _compare(f2.with_context(Context({}, closed=False)), fast, decisions=True)
+        built = build_trust_graph(snap, Context(ctx, closed=False))
+        _compare(f2, built, decisions=True)
 
 
 def test_denied_reason_names_each_role(synthetic):

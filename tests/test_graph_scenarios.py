@@ -56,6 +56,11 @@ def _check(tg, case: dict, where: str) -> None:
         if "requires_keys" in exp:
             keys = {r.key.lower() for alt in data[S.REQUIRES] for r in alt}
             assert keys == {k.lower() for k in exp["requires_keys"]}, f"{label}: requirement keys {keys}"
+        if "session_tags" in exp:
+            got = list(data.get(S.SESSION_TAGS) or ())
+            assert got == exp["session_tags"], f"{label}: session tags {got}"
+            if got:
+                assert any("session tags" in n for n in data[S.NOTES]), f"{label}: notes {data[S.NOTES]}"
         if "cross_account" in exp:
             assert data[S.CROSS_ACCOUNT] is exp["cross_account"], f"{label}: cross_account"
         if "reason_contains" in exp:

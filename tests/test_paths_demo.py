@@ -164,3 +164,20 @@ def test_path_from_nodes_and_errors(tg):
         path_from_nodes(tg, [ALICE, BREAK_GLASS])
     with pytest.raises(InputError):
         find_paths(tg, "no-such-principal", BREAK_GLASS)
+
+
+def test_d36_okta_developer_reaches_the_abac_role_with_a_session_tag(tg):
+    saml = "arn:aws:iam::777777777777:saml-provider/ExampleCorpOkta"
+    developer = "arn:aws:iam::777777777777:role/okta/Developer"
+    analyst = "arn:aws:iam::777777777777:role/DataPlatformAnalyst"
+    (path,) = find_paths(tg, saml, analyst)
+    assert path.nodes == [saml, developer, analyst]
+    hop = path.hops[1]
+    assert hop.state == S.CONDITIONAL and hop.edge[S.SESSION_TAGS] == ("team",)
+    assert [(r.key, r.values) for alt in hop.requires for r in alt] == [("aws:PrincipalTag/team", ("data-platform",))]
+    assert hop.chained and path.max_session_seconds == 3600
+    # who else could: nobody has the tag, and DevAdmin's sessions cannot carry session tags
+    assert set(reach_to(tg, analyst)) == {saml, developer}
+    # the analyst says what the tag is: the rule is off for that key
+    assert not tg.with_context(Context({"aws:PrincipalTag/team": "engineering"}, closed=False)).graph.has_edge(
+        developer, analyst)

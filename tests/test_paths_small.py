@@ -69,3 +69,24 @@ def test_saml_first_hop_session_and_k_paths():
     assert len(everything) > 3
     two = find_paths(tg, idp, "Goal", k=2)
     assert len(two) == 2 and len(two[0]) == len(everything[0]) and len(two[0]) <= len(two[1])
+
+
+def test_a_path_through_a_taggable_role_states_the_session_tags():
+    """u -> Entry (its trust allows sts:TagSession) -> Admin (trust needs aws:PrincipalTag/team = admin): the second
+    hop is conditional on a session tag that the first hop must pass (D11)."""
+    admin = {"StringEquals": {"aws:PrincipalTag/team": "admin"}}
+    entry_trust = {**_trust({"AWS": f"arn:aws:iam::{A}:user/u"}), "Action": ["sts:AssumeRole", "sts:TagSession"]}
+    snap = build_snapshot({"accounts": {A: {
+        "users": [{"name": "u", "policies": [[{**_allow(), "Action": ["sts:AssumeRole", "sts:TagSession"]}]]}],
+        "roles": [{"name": "Entry", "tags": {"team": "dev"}, "trust": [entry_trust], "policies": [[_allow()]]},
+                  {"name": "Admin", "trust": [_trust({"AWS": A}, admin)]}]}}})
+    tg = build_trust_graph(snap)
+    u, admin_role = tg.node_for("u"), tg.node_for("Admin")
+    (path,) = find_paths(tg, u, admin_role)
+    assert [h.state for h in path.hops] == [S.ALLOWED, S.CONDITIONAL]
+    hop = path.to_json()["hops"][1]
+    assert hop["session_tags"] == ["team"]
+    assert "session_tags" not in path.to_json()["hops"][0]
+    text = "\n".join(path.describe())
+    assert f"needs session tags (team) on the session of arn:aws:iam::{A}:role/Entry, passed at hop 1" in text
+    assert "aws:PrincipalTag/team" in text

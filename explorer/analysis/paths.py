@@ -77,6 +77,8 @@ class Hop:
                "chained": self.chained, "state": self.state,
                "badges": list(self.edge.get(S.BADGES, ())),
                "limited_by": self.session.limited_by if self.session is not None else None}
+        if self.edge.get(S.SESSION_TAGS):
+            out["session_tags"] = list(self.edge[S.SESSION_TAGS])
         if not self.max_session_known:
             out["max_session_note"] = "MaxSessionDuration not in the snapshot (roles.json missing): 3600 s assumed"
         return out
@@ -192,6 +194,10 @@ class RolePath:
                          f"{' by the service' if h.action == S.SERVICE_ASSUME else ''}{cross}")
             if h.state == S.CONDITIONAL:
                 lines.append(f"     only if {requirement_text(h.requires)}")
+            if h.edge.get(S.SESSION_TAGS):
+                at = f"at hop {i - 1}, which must also allow sts:TagSession" if i > 1 else "when it was assumed"
+                lines.append(f"     needs session tags ({', '.join(h.edge[S.SESSION_TAGS])}) on the session of "
+                             f"{_label(g, h.source)}, passed {at} (D11)")
             elif h.state == S.DENIED:
                 lines.append(f"     DENIED: {h.edge.get(S.REASON, '')}")
             if h.max_session_seconds is None:

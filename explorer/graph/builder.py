@@ -102,6 +102,23 @@ class Candidate:
         self.keys: frozenset | None = None  # condition keys its policies refer to (incremental re-evaluation)
 
 
+class SessionTagCandidate(Candidate):
+    """A candidate decided with the caller's principal tags open (session tags, D11; see
+    TrustGraph.session_tag_keys): the edge it gives holds it, so that its explanations are computed the same way."""
+    __slots__ = ("tag_keys",)
+
+    def __init__(self, cand: Candidate, tag_keys: frozenset):
+        super().__init__(cand.caller, cand.role, cand.action, cand.key, cand.via)
+        self.principal = cand.principal
+        self.keys = cand.keys
+        self.tag_keys = tag_keys  # lower-case aws:principaltag/... keys left unknown
+
+
+def _allows_tag_session(trust) -> bool:
+    """Whether a compiled trust policy has an Allow statement for sts:TagSession (for some principal)."""
+    return trust is not None and any(st.effect == "Allow" for st in trust.candidates("sts:tagsession"))
+
+
 def _lower_dict(values: dict) -> dict:
     """Lower-case keys and normalised values (see callers.norm_dict)."""
     return norm_dict(values)
@@ -136,6 +153,10 @@ class TrustGraph:
         # the context values that matter); None when MEMOISE_DECISIONS is off
         self._memo: dict | None = {} if MEMOISE_DECISIONS else None
         self._memo_parts: dict = {}
+        # session tags (session_tag_keys): role node -> whether its sessions may carry session tags; (node, keys) ->
+        # the caller with those principal tags unknown. Context-free: shared by with_context copies.
+        self._tag_sessions: dict = {}
+        self._tag_twins: dict = {}
         # condition keys of candidates and the index of candidates by key (re-evaluation), shared by with_context
         # copies: they do not depend on the context
         self._keys_cache: dict = {}
@@ -193,8 +214,14 @@ class TrustGraph:
                 scan = [everyone[i] for i in positions]
             callers, roles, before, after = self.callers, self.roles, old._analyst, self._analyst
             only = next(iter(changed)) if len(changed) == 1 else None
+            # fixing a principal tag (even to the value the caller has) or un-fixing it decides whether the
+            # caller's session tags are open (session_tag_keys)
+            tags_moved = any(k.startswith("aws:principaltag/") for k in changed)
+            tag_sessions = self._tag_sessions
             for cand in scan:
-                if not redo_all:
+                if tags_moved and tag_sessions.get(cand.caller):
+                    pass
+                elif not redo_all:
                     caller = callers[cand.caller]
                     info = roles[cand.role]
                     if only is not None:
@@ -224,7 +251,7 @@ class TrustGraph:
                 data = decided[i]
                 if data is not None:
                     data = EdgeData(data)
-                    data.set_lazy(self._env, cand)
+                    data.set_lazy(self._env, self._worker_candidate(cand, data))
             ck = (cand.caller, cand.role, cand.key)
             before = old._results.get(ck)
             self._results[ck] = data
@@ -509,6 +536,92 @@ class TrustGraph:
                 notes)
 
     def _decide(self, cand: Candidate) -> EdgeData | None:
+        """Decide one candidate (see _decide_as_is). A role-session caller whose session may carry session tags
+        that the candidate's policies read (session_tag_keys) and that gets no edge, or a denied one, with its
+        role's own tags is decided again with those tags open: an edge that the right session tags allow is kept,
+        conditional on them (SESSION_TAGS names them; docs/trust-graph.md "Session tags")."""
+        data = self._decide_as_is(cand)
+        if data is None or data[S.STATE] == S.DENIED:
+            tag_keys = self.session_tag_keys(cand)
+            if tag_keys:
+                tagged = self._decide_with_session_tags(cand, tag_keys)
+                if tagged is not None:
+                    return tagged
+        return data
+
+    def session_tag_keys(self, cand: Candidate) -> frozenset:
+        """D11 in the graph: the principal-tag keys (lower-case context keys) that the candidate's policies read
+        and that the caller's session may carry as session tags chosen by whoever created it. That is when the
+        caller is a role of the snapshot whose trust policy allows sts:TagSession to some principal (who may pass
+        them is the edges into the role). Empty in a closed context, and without the keys the analyst fixed."""
+        if self.context.closed:
+            return _NOTHING
+        taggable = self._tag_sessions.get(cand.caller)
+        if taggable is None:
+            info = self.roles.get(cand.caller)
+            caller = self.callers.get(cand.caller)
+            taggable = self._tag_sessions[cand.caller] = bool(
+                info is not None and caller is not None and not caller.foreign and _allows_tag_session(info.trust))
+        if not taggable:
+            return _NOTHING
+        analyst = self._analyst
+        return frozenset(k for k in self._candidate_keys(cand)
+                         if k.startswith("aws:principaltag/") and k not in analyst)
+
+    def _worker_candidate(self, cand: Candidate, data: dict) -> Candidate:
+        """The candidate an edge decided in a worker process was decided as (its explanations are computed here)."""
+        if data.get(S.SESSION_TAGS):
+            return SessionTagCandidate(cand, self.session_tag_keys(cand))
+        return cand
+
+    def _caller_of(self, cand: Candidate) -> Caller:
+        """The caller a candidate is decided for: for a SessionTagCandidate, its caller with those tags unknown."""
+        tag_keys = getattr(cand, "tag_keys", None)
+        if not tag_keys:
+            return self.callers[cand.caller]
+        tk = (cand.caller, tag_keys)
+        twin = self._tag_twins.get(tk)
+        if twin is None:
+            caller = self.callers[cand.caller]
+            twin = self._tag_twins[tk] = dataclasses.replace(
+                caller, defaults={k: v for k, v in caller.defaults.items() if k not in tag_keys},
+                unknown=caller.unknown | tag_keys)
+        return twin
+
+    def _decide_with_session_tags(self, cand: Candidate, tag_keys: frozenset) -> EdgeData | None:
+        """The edge of a candidate whose caller's session carries the right session tags: conditional on
+        requirements that name some of those tags, or None when no tag value makes the hop allowed."""
+        tagged = SessionTagCandidate(cand, tag_keys)
+        caller = self._caller_of(tagged)
+        info = self.roles[cand.role]
+        ctx = self.request_context(caller, cand.role)
+        request = self._request(tagged, caller, info, ctx, cand.action, side="full")
+        memo = self._memo
+        key = None if memo is None else request_key(request, self._memo_parts, resource_in_key=False)
+        if key is not None:
+            key = ("session tags", key, caller.account_id if caller.foreign else None, caller.foreign,
+                   caller.identity_side)
+            out = memo.get(key, _MISSING)
+            if out is _MISSING:
+                out = memo[key] = self._outcome(tagged, caller, info, ctx, request, _RESOURCE_PLACEHOLDER)
+        else:
+            out = self._outcome(tagged, caller, info, ctx, request)
+        if out is None or out[0] == S.DENIED:
+            return None
+        state, requires, reason, badge, notes = out
+        needed = sorted({r.key.lower()[len("aws:principaltag/"):] for alt in requires for r in alt
+                         if r.key.lower() in tag_keys})
+        if not needed:
+            return None  # (the tags were not what refused it)
+        role_name = cand.caller.rsplit("/", 1)[-1]
+        notes = (*notes, f"needs session tags ({', '.join(needed)}) on the session of {role_name}: its trust "
+                         "policy allows sts:TagSession, so whoever assumed it may have set them (D11); with the "
+                         "role's own tags this hop is not allowed")
+        data = self._edge_data(tagged, caller, info, (S.CONDITIONAL, requires, reason, badge, notes), key is not None)
+        data[S.SESSION_TAGS] = tuple(needed)
+        return data
+
+    def _decide_as_is(self, cand: Candidate) -> EdgeData | None:
         """Decide one candidate: its edge data, or None when the role side does not trust the caller. Only
         the state, requirements and reason are kept; DECISION, TRUST_DECISION and IDENTITY_DECISION are computed
         again when read (deterministic, same inputs), which keeps a 100,000-principal graph small.
@@ -558,7 +671,7 @@ class TrustGraph:
     def lazy_value(self, cand: Candidate, key: str):
         """DECISION / TRUST_DECISION / IDENTITY_DECISION of a candidate edge, computed on demand."""
         from explorer.iam import evaluate
-        caller = self.callers[cand.caller]
+        caller = self._caller_of(cand)
         info = self.roles[cand.role]
         ctx = self.request_context(caller, cand.role)
         if key == S.DECISION:
@@ -645,7 +758,7 @@ class _Regroup:
         tg = self.tg
         ck = (cand.caller, cand.role, cand.key)
         code = tg._memo_codes.get(ck)
-        if code is None:
+        if code is None or tg.session_tag_keys(cand):  # (session tags: decided again on its own)
             return tg._decide(cand)
         state = self._last[1] if self._last[0] == code[1] else self._moved.get(code[1])
         if state is None:
@@ -1060,7 +1173,7 @@ def _build(snapshot: Snapshot, context: Context | None, settings: Settings | Non
             data = decided[i]
             if data is not None:
                 data = EdgeData(data)
-                data.set_lazy(tg._env, cand)
+                data.set_lazy(tg._env, tg._worker_candidate(cand, data))
         tg._results[ck] = data
         if data is not None:
             put_edge(g, cand.caller, cand.role, cand.key, data)

@@ -66,6 +66,9 @@ UNIQUE_ID = "unique_id"  # users/roles: UserId / RoleId
 TRUST_PRINCIPALS = "trust_principals"  # roles: short descriptions of what the trust policy names
 # edge attributes
 VIA = "via"  # how the caller became a candidate: "arn", "unique-id", "account", "public", "service", "federated"
+# principal-tag keys (lower-case, without the "aws:PrincipalTag/" prefix) that the caller's role session must carry
+# as session tags for this edge (docs/trust-graph.md "Session tags"); absent on other edges
+SESSION_TAGS = "session_tags"
 # requirement key used when the caller's own (identity-side) policies are outside the snapshot
 CALLER_POLICIES_KEY = "explorer:CallerPolicies"
 CALLER_POLICIES_OPERATOR = "OutsideSnapshot"

@@ -352,6 +352,10 @@ class Inspector(QtWidgets.QWidget):
                 QtWidgets.QTreeWidgetItem(top, ["requires", requirements_text(d.get(S.REQUIRES))])
             if d.get(S.BADGES):
                 QtWidgets.QTreeWidgetItem(top, ["badges", ", ".join(d.get(S.BADGES))])
+            if d.get(S.SESSION_TAGS):
+                QtWidgets.QTreeWidgetItem(top, ["session tags", ", ".join(d.get(S.SESSION_TAGS))])
+            for note in d.get(S.NOTES) or ():
+                QtWidgets.QTreeWidgetItem(top, ["note", note])
             t = QtWidgets.QTreeWidgetItem(top, [f"role side (trust policy of {m.label(v)})", ""])
             decision_items(t, d.get(S.TRUST_DECISION))
             c = QtWidgets.QTreeWidgetItem(top, [f"caller side ({m.label(u)})", ""])
