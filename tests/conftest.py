@@ -1,11 +1,22 @@
 """Test-wide setup: Qt runs offscreen; helpers to find the bundled data."""
 import os
+import shutil
 from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORG = ROOT / "resources" / "demo-org"
+
+
+@pytest.fixture
+def demo_copy(tmp_path) -> Path:
+    """A copy of the demo organization that a test may break."""
+    target = tmp_path / "demo-org"
+    shutil.copytree(DEMO_ORG, target)
+    return target
 
 
 def set_fake_aws_environment(mp, folder: Path) -> None:

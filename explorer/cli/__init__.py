@@ -60,9 +60,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        if args.func is not _run_gui:
+            from explorer.cli.common import finish
+            finish(args)  # "answers may be incomplete" after a text answer on a snapshot with load errors
+        return code
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        from explorer.cli.common import loaded_snapshots
+        for ls in loaded_snapshots(args):
+            if ls.load_errors:
+                print(f"note: {len(ls.load_errors)} file(s)/item(s) of {ls.path} could not be loaded (`info "
+                      f"{ls.path}` lists them): what the command looked for may be in one of them", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

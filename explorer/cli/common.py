@@ -4,6 +4,13 @@ graph, resolving ARN / name arguments, printing JSON.
 `--context KEY=VALUE` fixes one request-context key for every hop. Repeating a key gives it a list of values.
 The value `<absent>` fixes the key as absent (AWS does not send it). Keys not given stay unknown (what-if): an
 edge depending on them is conditional.
+
+Load problems: every command that analyses a snapshot loads it through `load_snapshot_arg` / `build_graph`
+(`graph_for`), which record the snapshot's load report (and, when `explorer.graph.policy_report` is present, the
+policy problems found compiling its policies) on `args`. Right after loading, a short summary of the errors and
+warnings goes to stderr (unless `--quiet`); `print_json(obj, args)` adds the top-level "load_report" object;
+`finish(args)` (called by `main`) ends a text answer with "answers may be incomplete: ..." when files or items
+could not be loaded.
 """
 from __future__ import annotations
 
@@ -29,9 +36,17 @@ def add_settings_argument(parser) -> None:
 
 
 def add_graph_arguments(parser) -> None:
-    """The options that `build_graph` (and the snapshot comparison) read: --context, --setting, --workers."""
+    """The options that `build_graph` (and the snapshot comparison) read: --context, --setting, --workers; and
+    --quiet (no load-problem summary on stderr)."""
     add_context_argument(parser)
     add_settings_argument(parser)
+    add_quiet_argument(parser)
+
+
+def add_quiet_argument(parser) -> None:
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="do not print the summary of the snapshot's load errors and warnings on stderr (the "
+                             "JSON still carries it as \"load_report\")")
 
 
 def add_include_denied_argument(parser) -> None:
@@ -71,24 +86,196 @@ def parse_settings(items):
     return Settings.from_json(data)
 
 
-def load_snapshot_arg(path: str):
-    """Load a snapshot; a snapshot that cannot be loaded at all is an InputError (exit 2) naming the path."""
+def load_snapshot_arg(path: str, args=None, label: str | None = None):
+    """Load a snapshot; a snapshot that cannot be loaded at all is an InputError (exit 2) naming the path.
+    With `args`, the snapshot's load report is recorded on it (see `LoadedSnapshot`) and summarized on stderr;
+    `label` names the snapshot when a command reads several ("old", "new")."""
     from explorer.snapshot import load_snapshot
     snap = load_snapshot(path)
     if not snap.accounts:
         raise InputError("the snapshot holds no account (no authorization-details data was found)", file=str(path))
+    if args is not None:
+        loaded = LoadedSnapshot(str(path), snap, label)
+        _loaded(args).append(loaded)
+        if not getattr(args, "quiet", False):
+            _write_summary(loaded.summary_lines())
     return snap
 
 
-def build_graph(args):
-    """Load args.snapshot and build the trust graph under args.context (and args.setting when present)."""
+def graph_for(snap, args):
+    """The trust graph of an already loaded snapshot under args.context / args.setting / args.workers. When the
+    snapshot was loaded with `load_snapshot_arg(path, args)`, the graph's policy problems are added to its
+    recorded load report (and summarized on stderr)."""
     from explorer.graph import build_trust_graph
     context = parse_context(getattr(args, "context", None))
     settings = parse_settings(getattr(args, "setting", None))
     workers = getattr(args, "workers", None)
     require_at_least_one(workers, "--workers")
-    snap = load_snapshot_arg(args.snapshot)
-    return build_trust_graph(snap, context=context, settings=settings, workers=workers or default_workers())
+    tg = build_trust_graph(snap, context=context, settings=settings, workers=workers or default_workers())
+    for loaded in _loaded(args):
+        if loaded.snapshot is snap and loaded.policy_issues is None:
+            loaded.policy_issues = policy_issues_of(tg)
+            if loaded.policy_issues is not None and not getattr(args, "quiet", False):
+                _write_summary(loaded.policy_summary_lines())
+    return tg
+
+
+def build_graph(args):
+    """Load args.snapshot and build the trust graph under args.context (and args.setting when present)."""
+    # Bad options are reported before the (slower) loading, as before.
+    parse_context(getattr(args, "context", None))
+    parse_settings(getattr(args, "setting", None))
+    require_at_least_one(getattr(args, "workers", None), "--workers")
+    snap = load_snapshot_arg(args.snapshot, args)
+    return graph_for(snap, args)
+
+
+# --- load problems ------------------------------------------------------------------------------------------
+
+SUMMARY_ISSUE_LIMIT = 5  # issues the stderr summary lists (per snapshot); `info SNAPSHOT` lists them all
+
+
+def policy_issues_of(tg):
+    """The policy problems found compiling the graph's policies (`explorer.graph.policy_report.policy_issues`),
+    or None when that module is not part of this build."""
+    try:
+        from explorer.graph.policy_report import policy_issues
+    except ImportError:
+        return None
+    try:
+        return list(policy_issues(tg) or [])
+    except Exception as exc:  # noqa: BLE001 - a report helper must not stop the answer; say so instead
+        sys.stderr.write(f"warning: the policy problems of the snapshot could not be listed: {exc}\n")
+        return None
+
+
+def _counted(issues) -> tuple[list, list]:
+    from explorer.snapshot.report import ERROR, WARNING
+    issues = list(issues or [])
+    return ([i for i in issues if i.severity == ERROR], [i for i in issues if i.severity == WARNING])
+
+
+class LoadedSnapshot:
+    """A snapshot a command loaded: its path, load report and (once its graph is built) policy issues."""
+
+    def __init__(self, path: str, snapshot, label: str | None = None):
+        self.path = path
+        self.snapshot = snapshot
+        self.label = label
+        self.policy_issues: list | None = None  # None: not computed (no graph, or no policy_report module)
+
+    @property
+    def issues(self) -> list:
+        return list(self.snapshot.report.issues)
+
+    @property
+    def errors(self) -> list:
+        return _counted(self.issues)[0] + _counted(self.policy_issues)[0]
+
+    @property
+    def warnings(self) -> list:
+        return _counted(self.issues)[1] + _counted(self.policy_issues)[1]
+
+    @property
+    def load_errors(self) -> list:
+        """Errors of the load report itself (files or items that could not be loaded)."""
+        return _counted(self.issues)[0]
+
+    def _name(self) -> str:
+        return f"the {self.label} snapshot ({self.path})" if self.label else "the snapshot"
+
+    def _lines(self, what: str, issues: list) -> list[str]:
+        errors, warnings = _counted(issues)
+        if not errors and not warnings:
+            return []
+        shown = (errors + warnings)[:SUMMARY_ISSUE_LIMIT]
+        lines = [f"warning: {what.format(name=self._name())}: {len(errors)} error(s), {len(warnings)} warning(s)"]
+        lines += [f"  {issue}" for issue in shown]
+        more = len(errors) + len(warnings) - len(shown)
+        if more > 0:
+            lines.append(f"  ... and {more} more (see `info {self.path}`)")
+        return lines
+
+    def summary_lines(self) -> list[str]:
+        lines = self._lines("{name} was loaded with problems", self.issues)
+        if self.load_errors:
+            lines.append(f"  {incomplete_text(len(self.load_errors))}")
+        return lines
+
+    def policy_summary_lines(self) -> list[str]:
+        lines = self._lines("policy problems in {name}", self.policy_issues or [])
+        policy_errors = _counted(self.policy_issues)[0]
+        if policy_errors:
+            lines.append(f"  answers may be incomplete: {len(policy_errors)} policy item(s) could not be compiled")
+        return lines
+
+    def to_json(self) -> dict:
+        out = {"errors": len(self.errors), "warnings": len(self.warnings),
+               "issues": [i.to_json() for i in self.issues]}
+        if self.policy_issues is not None:
+            out["policy_issues"] = [i.to_json() for i in self.policy_issues]
+        return out
+
+
+def incomplete_text(n: int) -> str:
+    return f"answers may be incomplete: {n} file(s)/item(s) could not be loaded"
+
+
+def _loaded(args) -> list[LoadedSnapshot]:
+    found = getattr(args, "_loaded_snapshots", None)
+    if found is None:
+        found = []
+        setattr(args, "_loaded_snapshots", found)
+    return found
+
+
+def loaded_snapshots(args) -> list[LoadedSnapshot]:
+    """The snapshots this command loaded (in order), with their load reports."""
+    return list(getattr(args, "_loaded_snapshots", None) or [])
+
+
+def _write_summary(lines: list[str]) -> None:
+    for line in lines:
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def load_report_json(args) -> dict | None:
+    """The top-level "load_report" of a JSON answer: {"errors": n, "warnings": n, "issues": [...],
+    "policy_issues": [...] (when computed)}. Info issues are listed but not counted. For several snapshots
+    (diff) the counts and lists are the sums, each issue carrying "snapshot": label, and each snapshot's own
+    report is under its label."""
+    loaded = loaded_snapshots(args)
+    if not loaded:
+        return None
+    if len(loaded) == 1:
+        return loaded[0].to_json()
+    out: dict = {"errors": 0, "warnings": 0, "issues": []}
+    policy: list | None = None
+    for i, ls in enumerate(loaded):
+        label = ls.label or str(i)
+        one = ls.to_json()
+        out["errors"] += one["errors"]
+        out["warnings"] += one["warnings"]
+        out["issues"] += [{**issue, "snapshot": label} for issue in one["issues"]]
+        if "policy_issues" in one:
+            policy = (policy or []) + [{**issue, "snapshot": label} for issue in one["policy_issues"]]
+        out[label] = one
+    if policy is not None:
+        out["policy_issues"] = policy
+    return out
+
+
+def finish(args) -> None:
+    """After a text answer: say that answers may be incomplete when a snapshot had load errors (JSON answers
+    carry "load_report" instead)."""
+    if getattr(args, "json", False) or getattr(args, "sarif", False):
+        return
+    for ls in loaded_snapshots(args):
+        if ls.errors:
+            name = f" ({ls.label} snapshot)" if ls.label else ""
+            sys.stdout.write(f"\nNote{name}: {incomplete_text(len(ls.errors))} - see the load summary on "
+                             f"stderr or `info {ls.path}`.\n")
 
 
 def resolve(tg, text: str, what: str) -> str:
@@ -103,7 +290,13 @@ def resolve(tg, text: str, what: str) -> str:
                      "graph")
 
 
-def print_json(obj) -> None:
+def print_json(obj, args=None) -> None:
+    """Print obj as JSON. With `args` of a command that loaded snapshots and a JSON object (not a list), the
+    top-level "load_report" is added (existing keys are kept)."""
+    if args is not None and isinstance(obj, dict) and "load_report" not in obj:
+        report = load_report_json(args)
+        if report is not None:
+            obj = {**obj, "load_report": report}
     json.dump(obj, sys.stdout, indent=2, default=_json_default)
     sys.stdout.write("\n")
 

@@ -44,8 +44,11 @@ def _read_policy(path: str) -> dict:
     return doc
 
 
-def evaluate_path(tg, nodes: list[str], *, action=None, resource=None, session_policy=None) -> dict:
-    """The evaluate JSON for a chain of node ids (also usable by other front ends)."""
+def evaluate_path(tg, nodes: list[str], *, action=None, resource=None, session_policy=None,
+                  unreachable_permissions: bool = True) -> dict:
+    """The evaluate JSON for a chain of node ids (also usable by other front ends). With
+    unreachable_permissions=False, the effective permissions of a final session that the chain cannot reach are
+    not computed (the text output does not list them)."""
     from explorer.analysis.effective_permissions import (decide_for_principal, decide_on_path,
                                                          effective_permissions)
     from explorer.analysis.paths import RolePath
@@ -82,6 +85,10 @@ def evaluate_path(tg, nodes: list[str], *, action=None, resource=None, session_p
     elif len(nodes) > 1:
         out["allowed"] = False
         out["session"] = None
+    # Whether the final session can be obtained along this chain (a single principal evaluates itself). The
+    # decision / effective permissions below are computed either way: when False they are what the final
+    # session would have if the chain were allowed.
+    out["reachable"] = bool(out.get("allowed", True))
     final = nodes[-1]
     if action:
         d = decide_on_path(tg, nodes, action, resource, session_policy=session_policy)
@@ -94,7 +101,7 @@ def evaluate_path(tg, nodes: list[str], *, action=None, resource=None, session_p
                 f"with its own credentials {first} gets {direct.result.value} (a resource policy keeps the caller's "
                 f"own permissions); as a session of {final} it gets {d.result.value} (assuming a role gives them up "
                 "for the role's)")
-    else:
+    elif out["reachable"] or unreachable_permissions:
         eff = effective_permissions(tg, final, session_policy=session_policy)
         out["effective_permissions"] = eff.by_service()
         out["effective_permissions_detail"] = eff.to_json()
@@ -112,22 +119,23 @@ def run(args) -> int:
     session_policy = _read_policy(args.session_policy) if args.session_policy else None
     tg = build_graph(args)
     nodes = [resolve(tg, a, "--path element") for a in args.path]
-    out = evaluate_path(tg, nodes, action=args.action, resource=args.resource, session_policy=session_policy)
+    out = evaluate_path(tg, nodes, action=args.action, resource=args.resource, session_policy=session_policy,
+                        unreachable_permissions=args.json)
     if args.json:
-        print_json(out)
+        print_json(out, args)
         return 0
     write = sys.stdout.write
     write("Chain: " + " -> ".join(nodes) + "\n")
+    failing = [(i, h) for i, h in enumerate(out["hops"], 1) if not h["allowed"]]
+    if failing:
+        write(f"NOT ALLOWED: {_failing_text(failing)}.\n")
     for i, h in enumerate(out["hops"], 1):
         verdict = {"allowed": "ALLOWED", "conditional": "ALLOWED IF", "denied": "DENIED"}.get(h["state"],
                                                                                              "NO EDGE")
         write(f"  {i}. {h['from']} -> {h['to']} ({h['action']}{', cross-account' if h['cross_account'] else ''}):"
               f" {verdict}\n")
         if h["state"] == "conditional":
-            from explorer.iam.decision import Requirement
-            alts = tuple(tuple(Requirement(r["key"], r["operator"], tuple(r["values"])) for r in alt)
-                         for alt in h["requires"])
-            write(f"     only if {requirement_text(alts)}\n")
+            write(f"     only if {_requirements_text(h['requires'])}\n")
         write(f"     {h['reason']}\n")
         if "max_session_seconds" in h:
             if h["chained"]:
@@ -137,21 +145,30 @@ def run(args) -> int:
             else:
                 write(f"     session: at most {h['max_session_seconds']} s ({h['limited_by']})\n")
     sess = out.get("session")
-    if len(nodes) > 1 and not out.get("allowed"):
-        bad = next((i for i, h in enumerate(out["hops"], 1) if not h["allowed"]), None)
-        write(f"The chain is not allowed: hop {bad} is {out['hops'][bad - 1]['state']}.\n")
-    if sess:
+    if failing:
+        write(f"\nThe chain is NOT allowed: {_failing_text(failing)}. No session of {nodes[-1]} can be obtained "
+              "along this chain.\n")
+    if sess and not failing:
         write(f"Final session of {sess['role']}: at most {sess['max_session_seconds']} s, limited by "
               f"{sess['limited_by']}\n")
         if sess.get("note"):
             write(f"  note: {sess['note']}\n")
     if "decision" in out:
         d = out["decision"]
+        if failing:
+            write("\nIf the chain were allowed (it is not), the final session would get:\n")
         write(f"\n{args.action} on {args.resource} by the final session: {d['decision']} ({d['reason']})\n")
+        if d.get("requires"):
+            write(f"  only if {_requirements_text(d['requires'])}\n")
         if "decision_direct" in out:
             dd = out["decision_direct"]
             write(f"Same request by {dd['principal']} directly: {dd['decision']} ({dd['reason']})\n")
+            if dd.get("requires"):
+                write(f"  only if {_requirements_text(dd['requires'])}\n")
             write(f"  {out['comparison']}\n")
+    elif failing:
+        write("Effective permissions not listed: the final session is not reachable along this chain (--json "
+              "still gives them, with \"reachable\": false).\n")
     elif "effective_permissions" in out:
         eff = out["effective_permissions"]
         write(f"\nEffective permissions of the final session ({out['effective_permissions_detail']['allowed_actions']}"
@@ -160,3 +177,18 @@ def run(args) -> int:
             counts = ", ".join(f"{lvl} {len(acts)}" for lvl, acts in levels.items())
             write(f"  {svc}: {counts}\n")
     return 0
+
+
+def _failing_text(failing) -> str:
+    parts = []
+    for i, h in failing:
+        parts.append(f"hop {i} ({h['from']} -> {h['to']}) fails: {h['state']}")
+    return "; ".join(parts)
+
+
+def _requirements_text(requires) -> str:
+    """requirement_text of a decision's JSON "requires" (alternatives of requirements, or one list)."""
+    from explorer.iam.decision import Requirement
+    alts = requires if requires and isinstance(requires[0], list) else [requires]
+    return requirement_text(tuple(tuple(Requirement(r["key"], r["operator"], tuple(r.get("values") or ()))
+                                        for r in alt) for alt in alts))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from explorer.cli.common import add_graph_arguments, build_graph, print_json, require_at_least_one
+from explorer.cli.common import (add_graph_arguments, build_graph, load_report_json, print_json,
+                                 require_at_least_one)
+
+_SARIF_LEVEL = {"error": "error", "warning": "warning"}
 
 
 def register(subparsers) -> None:
@@ -56,13 +59,13 @@ def run(args) -> int:
     limit = SEVERITY_RANK[args.min_severity]
     report.findings = [f for f in report.findings if SEVERITY_RANK[f.severity] <= limit]
     if args.sarif:
-        print_json(to_sarif(report))
+        print_json(_with_load_notifications(to_sarif(report), args))
         return 0
     if args.json:
         out = report.to_json()
         out["snapshot"] = tg.snapshot.name
         out["context"] = tg.context.to_json()
-        print_json(out)
+        print_json(out, args)
         return 0
     write = sys.stdout.write
     if not report.findings:
@@ -85,3 +88,28 @@ def run(args) -> int:
     summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITY_RANK if s in counts)
     write(f"\n{len(report.findings)} finding(s): {summary}.\n")
     return 0
+
+
+def _with_load_notifications(sarif: dict, args) -> dict:
+    """The snapshot's load report in the SARIF log, where SARIF puts such things: one
+    toolExecutionNotification per issue (level error / warning / note, the file as its location) on the run's
+    invocation, and the whole report under the invocation's properties as "load_report"."""
+    report = load_report_json(args)
+    runs = sarif.get("runs") or []
+    if report is None or not runs:
+        return sarif
+    invocations = runs[0].setdefault("invocations", [{"executionSuccessful": True}])
+    inv = invocations[0]
+    inv.setdefault("properties", {})["load_report"] = report
+    notes = []
+    for issue in report["issues"] + report.get("policy_issues", []):
+        text = issue["message"] + (f" (at {issue['where']})" if issue.get("where") else "")
+        if issue.get("skipped"):
+            text += f" (skipped: {issue['skipped']})"
+        note = {"level": _SARIF_LEVEL.get(issue["severity"], "note"), "message": {"text": text}}
+        if issue.get("file"):
+            note["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": issue["file"]}}}]
+        notes.append(note)
+    if notes:
+        inv["toolExecutionNotifications"] = notes
+    return sarif

@@ -41,7 +41,7 @@ def run(args) -> int:
                "max_hops": args.max_hops, "context": tg.context.to_json()}
         if truncated:
             out["truncated"] = True
-        print_json(out)
+        print_json(out, args)
         return 0
     write = sys.stdout.write
     write(f"Chains from {source} to {target} (at most {args.max_hops} hops"

@@ -42,9 +42,10 @@ def run(args) -> int:
     if args.json:
         out = {direction: node, "context": tg.context.to_json(), "reach": [
             {"principal": n, "kind": g.nodes[n].get(S.KIND), "account": g.nodes[n].get(S.ACCOUNT_ID),
-             "hops": len(p), "conditional": p.conditional, "max_session_seconds": p.max_session_seconds,
-             "limited_by": p.limited_by, "path": p.to_json()} for n, p in items]}
-        print_json(out)
+             "hops": len(p), "conditional": p.conditional, "denied": p.denied,
+             "max_session_seconds": p.max_session_seconds, "limited_by": p.limited_by, "path": p.to_json()}
+            for n, p in items]}
+        print_json(out, args)
         return 0
     write = sys.stdout.write
     if direction == "from":
@@ -53,10 +54,17 @@ def run(args) -> int:
         write(f"{len(items)} principal{'s' if len(items) != 1 else ''} can become {node}:\n")
     for n, p in items:
         flag = " [conditional]" if p.conditional else ""
+        flag += " [denied hop]" if p.denied else ""
         kind = g.nodes[n].get(S.KIND)
         via = " -> ".join(p.nodes[1:-1])
         write(f"  {n} ({kind}), {len(p)} hop{'s' if len(p) != 1 else ''}{flag}"
               f"{', via ' + via if via else ''}; final session at most "
               f"{p.max_session_seconds if p.max_session_seconds is not None else 'service-set'} s"
               f"{' (role chaining: one hour)' if p.chained else ''}\n")
+        note = p.session_summary().get("note")
+        if note:
+            write(f"    note: {note}\n")
+    if any(p.denied for _, p in items):
+        write("[denied hop]: the chain uses an edge that the trust policy allows but another layer denies "
+              "(--include-denied)\n")
     return 0

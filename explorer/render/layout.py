@@ -211,6 +211,20 @@ class Band:
     count: int = 0  # nodes drawn in it
 
 
+TITLE_PX = 13.0  # band title size at zoom 1 (bold); the OU path after it is smaller
+SUBTITLE_PX = 11.5
+
+
+def title_rect(band: Band) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) of a band's title line with its plate, in scene units at zoom 1 (the size the exports draw
+    it): the strip above the band's first row, as wide as the title and the OU path after it (bold text is about
+    10 % wider than the estimate)."""
+    w = text_width(band.title, TITLE_PX) * 1.1
+    if band.subtitle:
+        w += 8 + text_width("  " + band.subtitle, SUBTITLE_PX)
+    return (band.x0 + 4.0, band.y0, band.x0 + 8.0 + w + 6.0, band.y0 + BAND_PAD_TOP)
+
+
 @dataclass
 class Layout:
     pos: dict[Hashable, tuple[float, float]]

@@ -586,6 +586,7 @@ class LabelsItem(pg.GraphicsObject):
         self.font_px = 0.0  # the label size of the last paint
         self.strong: set = set()  # node indexes drawn bold and always (the selected chain)
         self.dim = False  # other labels muted (a chain is selected)
+        self.marks: list = []  # (x, y, text): "denied" markers of selected denied hops, always drawn
         self._elided: dict = {}
 
     def boundingRect(self):
@@ -631,7 +632,7 @@ class LabelsItem(pg.GraphicsObject):
             if len(idx) > LABEL_MAX:
                 idx = np.zeros(0, dtype=int)
         strong = [i for i in self.strong if i < len(xs)]
-        if not len(idx) and not strong:
+        if not len(idx) and not strong and not self.marks:
             return
         p.resetTransform()
         th = self.theme
@@ -648,6 +649,29 @@ class LabelsItem(pg.GraphicsObject):
         self.drawn_labels = len(idx) + len([i for i in strong if i not in set(idx.tolist())])
         if readable:
             self._paint_badges(p, tr, view, font_px)
+        self._paint_marks(p, tr)
+
+    def _paint_marks(self, p, tr) -> None:
+        """The "denied" marker on each selected denied hop (white on red), at any zoom."""
+        if not self.marks:
+            return
+        s = self.pixel_scale
+        f = QtGui.QFont()
+        f.setPixelSize(max(8, int(round(10 * s))))
+        f.setBold(True)
+        fm = QtGui.QFontMetricsF(f)
+        p.setFont(f)
+        border = QtGui.QPen(QtGui.QColor(self.theme["background"]))
+        border.setWidthF(max(1.0, s))
+        for x, y, text in self.marks:
+            pt = tr.map(QtCore.QPointF(x, y))
+            w, h = fm.horizontalAdvance(text) + 10 * s, fm.height() + 2 * s
+            r = QtCore.QRectF(pt.x() - w / 2, pt.y() - h / 2, w, h)
+            p.setPen(border)
+            p.setBrush(QtGui.QColor(ST.DENIED_MARK_BG))
+            p.drawRoundedRect(r, 4 * s, 4 * s)
+            p.setPen(QtGui.QColor(ST.DENIED_MARK_TEXT))
+            p.drawText(r, QtCore.Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_labels(self, p, tr, idx, font_px, bold, color, plate, room, sx) -> None:
         if not idx:
@@ -778,7 +802,7 @@ class SceneItems:
         self.curves: dict[str, EdgeLayer] = {}
         curves = scene.edge_curves or scene.edge_segments
         for key in ST.EDGE_STYLE_ORDER:
-            if key == ST.HIGHLIGHT:
+            if key in ST.HIGHLIGHT_KEYS:
                 continue
             seg = curves.get(key)
             if seg is None or not len(seg):
@@ -793,6 +817,12 @@ class SceneItems:
         casing.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
         self.highlight_curve.casing_pen = casing
         self.highlight_curve.setZValue(3)  # over every edge and arrowhead, under the nodes
+        # a selected denied hop: dashed red, with a "denied" marker (LabelsItem.marks), never like a usable path
+        self.denied_curve = EdgeCurveItem(np.zeros((0, 4)), make_pen(ST.EDGE_STYLES[ST.HIGHLIGHT_DENIED],
+                                                                     pixel_scale, opacity=1.0),
+                                          lod=False, antialias=True)
+        self.denied_curve.casing_pen = QtGui.QPen(casing)
+        self.denied_curve.setZValue(3)
         self.arrows = pg.ScatterPlotItem(pxMode=True, antialias=True)
         self.arrows.setZValue(-2)
         self.hl_arrows = pg.ScatterPlotItem(pxMode=True, antialias=True)
@@ -870,8 +900,8 @@ class SceneItems:
                      brush=brushes, pen=None)
 
     def items(self) -> list:
-        return [self.bands, self.edges, self.arrows, self.highlight_curve, self.hl_arrows, self.rings, self.nodes,
-                self.labels, self.titles]
+        return [self.bands, self.edges, self.arrows, self.highlight_curve, self.denied_curve, self.hl_arrows,
+                self.rings, self.nodes, self.labels, self.titles]
 
     def add_to(self, viewbox: pg.ViewBox) -> None:
         for it in self.items():
@@ -888,6 +918,7 @@ class SceneItems:
         self.titles.set_theme(th)
         self.labels.set_theme(th)
         self.highlight_curve.casing_pen.setColor(QtGui.QColor(th["background"]))
+        self.denied_curve.casing_pen.setColor(QtGui.QColor(th["background"]))
         self._dim_nodes = set()
         self._set_nodes(th)
         self.set_highlight(self.scene.highlight)
@@ -906,7 +937,7 @@ class SceneItems:
         self._arrows_dim = dim
         sc = self.scene
         shown = [(sc.arrows.get(key, np.zeros((0, 3))), ST.EDGE_STYLES[key].color) for key in ST.EDGE_STYLE_ORDER
-                 if key != ST.HIGHLIGHT and (key not in self.curves or self.curves[key].isVisible())]
+                 if key not in ST.HIGHLIGHT_KEYS and (key not in self.curves or self.curves[key].isVisible())]
         self._set_arrows(self.arrows, shown, ST.DIM_OPACITY if dim else 0.9)
         self._arrows_lod()
 
@@ -914,11 +945,17 @@ class SceneItems:
         sc = self.scene
         self.scene.highlight = hl
         th = ST.theme(self.theme_name)
-        seg, arr = sc.pair_geometry(hl.edges)
-        self.highlight_curve.polyline_k = sc.curve_segs if sc.edge_curves else 2
-        self.highlight_curve.set_segments(seg)
-        self._set_arrows(self.hl_arrows, [(arr, ST.EDGE_STYLES[ST.HIGHLIGHT].color)])
-        chain = bool(len(seg))
+        geo = sc.highlight_geometry(hl)
+        seg, arr = geo[ST.HIGHLIGHT]
+        dseg, darr = geo[ST.HIGHLIGHT_DENIED]
+        for item, segments in ((self.highlight_curve, seg), (self.denied_curve, dseg)):
+            item.polyline_k = sc.curve_segs if sc.edge_curves else 2
+            item.set_segments(segments)
+        self._set_arrows(self.hl_arrows, [(arr, ST.EDGE_STYLES[ST.HIGHLIGHT].color),
+                                          (darr, ST.EDGE_STYLES[ST.HIGHLIGHT_DENIED].color)])
+        sc.denied_marks = geo["marks"]
+        self.labels.marks = list(geo["marks"])
+        chain = bool(len(seg) or len(dseg))
         self.edges.set_dim(chain)
         if chain != self._arrows_dim:
             self._draw_arrows(chain)

@@ -93,6 +93,35 @@ class Scene:
     ports: np.ndarray | None = None  # per node: how far right of it its edges leave (the end of its label)
     badge_edges: list = field(default_factory=list)  # the (u, v) each badge belongs to
     layers: dict = field(default_factory=dict)  # node -> column (layer) of the layout
+    denied_marks: list = field(default_factory=list)  # (x, y, text): the "denied" marker of each selected denied hop
+
+    def denied_pair(self, u, v) -> bool:
+        """Whether every edge u -> v is denied (trusted but not permitted): selected, it is no usable hop."""
+        if self.graph is None or u not in self.graph or v not in self.graph:
+            return False
+        data = self.graph.get_edge_data(u, v) or {}
+        return bool(data) and all(d.get(S.STATE) == S.DENIED for d in data.values())
+
+    def split_highlight(self, pairs) -> tuple[list, list]:
+        """The highlighted pairs drawn as a usable path, and those drawn in the denied style."""
+        ok, denied = [], []
+        for u, v in pairs:
+            (denied if self.denied_pair(u, v) else ok).append((u, v))
+        return ok, denied
+
+    def highlight_geometry(self, hl: "Highlight") -> dict:
+        """Per highlight style key (style.HIGHLIGHT_KEYS): (segments as drawn, arrowheads); and under "marks" the
+        (x, y, text) markers of the denied hops (at the middle of their curve)."""
+        ok, denied = self.split_highlight(hl.edges)
+        out = {}
+        marks = []
+        for key, pairs in ((ST.HIGHLIGHT, ok), (ST.HIGHLIGHT_DENIED, denied)):
+            seg, arr = self.pair_geometry(pairs)
+            out[key] = (seg, arr)
+            if key == ST.HIGHLIGHT_DENIED:
+                marks = curve_middles(seg, self.curve_segs if self.edge_curves else 2)
+        out["marks"] = [(x, y, ST.DENIED_MARK) for x, y in marks]
+        return out
 
     def pair_geometry(self, pairs) -> tuple[np.ndarray, np.ndarray]:
         """(segments, arrows) of edges between drawn nodes, drawn like the scene's edges (the highlighted chain)."""
@@ -123,13 +152,14 @@ class Scene:
 
     @property
     def edge_count(self) -> int:
-        return sum(len(v) for k, v in self.edge_pairs.items() if k != ST.HIGHLIGHT)
+        return sum(len(v) for k, v in self.edge_pairs.items() if k not in ST.HIGHLIGHT_KEYS)
 
     def kinds_present(self) -> set[str]:
         return set(self.kinds)
 
     def edge_keys_present(self) -> set[str]:
-        return {k for k, v in self.edge_pairs.items() if v}
+        keys = {k for k, v in self.edge_pairs.items() if v and k != ST.HIGHLIGHT_DENIED}
+        return keys | ({ST.HIGHLIGHT_DENIED} if self.denied_marks else set())  # follows the canvas' selection
 
     def position(self, node) -> tuple[float, float] | None:
         i = self.index.get(node)
@@ -192,9 +222,29 @@ def node_tooltip(graph: nx.MultiDiGraph, node, estate: L.Estate | None = None) -
     if tags:
         lines.append("tags: " + ", ".join(f"{k}={v}" for k, v in list(tags.items())[:6])
                      + (" …" if len(tags) > 6 else ""))
-    ins, outs = graph.in_degree(node), graph.out_degree(node)
-    lines.append(f"{ins} incoming, {outs} outgoing edges")
+    lines.append(reach_summary(graph, node))
     return "\n".join(lines)
+
+
+def neighbour_counts(graph: nx.MultiDiGraph, node) -> tuple[int, int, int, int]:
+    """(callers, denied callers, targets, denied targets) of `node`, one hop: distinct neighbours over allowed and
+    conditional edges, and apart those linked only by denied (trusted but not permitted) edges. Several actions
+    between the same two principals count once."""
+    def split(pairs):
+        ok, denied = set(), set()
+        for other, d in pairs:
+            (denied if d.get(S.STATE) == S.DENIED else ok).add(other)
+        return len(ok), len(denied - ok)
+    cin, din = split((u, d) for u, _v, d in graph.in_edges(node, data=True))
+    cout, dout = split((v, d) for _u, v, d in graph.out_edges(node, data=True))
+    return cin, din, cout, dout
+
+
+def reach_summary(graph: nx.MultiDiGraph, node) -> str:
+    """"N can become it (+D denied) · it can become M (+E denied)" (see `neighbour_counts`)."""
+    cin, din, cout, dout = neighbour_counts(graph, node)
+    return (f"{cin} can become it" + (f" (+{din} denied)" if din else "")
+            + f" · it can become {cout}" + (f" (+{dout} denied)" if dout else ""))
 
 
 def edge_tooltip(graph: nx.MultiDiGraph, u, v) -> str:
@@ -381,6 +431,75 @@ def edge_geometry(coords, ports=None, k: int = CURVE_SEGMENTS, arc: float = 0.0,
     return coarse, fine.reshape(n * k, 4), ang, np.stack([bxs[rows, tb], bys[rows, tb]], axis=1)
 
 
+BADGE_PX = 9.0  # badge text size at zoom 1 (window and exports), in scene units
+OVERVIEW_BADGE_PX = 10.5  # the overview's "×n" badges (its labels are larger)
+
+
+def badge_rect(x: float, y: float, text: str, px: float = BADGE_PX) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) of a badge centred on (x, y) at zoom 1, with its plate (a little generous)."""
+    w = ST.text_width(text, px) * 1.1 + 8.0
+    h = px + 6.0
+    return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+
+
+def _overlaps(r, others) -> bool:
+    return any(r[0] < o[2] and o[0] < r[2] and r[1] < o[3] and o[1] < r[3] for o in others)
+
+
+def _curve_points(fine: np.ndarray, k: int, i: int) -> list[tuple[float, float]]:
+    rows = fine[k * i:k * (i + 1)]
+    return [(float(r[0]), float(r[1])) for r in rows] + ([(float(rows[-1][2]), float(rows[-1][3]))] if len(rows) else [])
+
+
+def badge_spot(points, first: int, text: str, px: float, hard, soft=()) -> tuple[float, float]:
+    """Where on a drawn edge (its `points`) a badge goes: the point `first` unless its badge would cover a band
+    title (`hard` rectangles: never) or a node, a label or another badge (`soft`: avoided when possible); then
+    the nearest point along the edge that is clear, away from both ends."""
+    n = len(points)
+    if not n:
+        return (0.0, 0.0)
+    first = max(0, min(n - 1, first))
+    lo, hi = (1, n - 2) if n > 3 else (0, n - 1)
+    order = [first] + [j for d in range(1, n) for j in (first - d, first + d) if lo <= j <= hi]
+    fallback = None
+    for j in order:
+        r = badge_rect(*points[j], text, px)
+        if _overlaps(r, hard):
+            continue
+        if not _overlaps(r, soft):
+            return points[j]
+        if fallback is None:
+            fallback = points[j]
+    return fallback if fallback is not None else points[first]
+
+
+def _band_of_point(bands, y: float):
+    for b in bands:
+        if b.y0 <= y <= b.y1:
+            return b
+    return None
+
+
+def curve_middles(fine: np.ndarray, k: int) -> list[tuple[float, float]]:
+    """The middle point of each drawn edge (`k` segments each, as in Scene.edge_curves): of its curve, after the
+    straight stub under the source's label when there is one."""
+    fine = np.asarray(fine, dtype=float).reshape(-1, 4)
+    out = []
+    for i in range(len(fine) // max(k, 1)):
+        rows = fine[k * i:k * (i + 1)]
+        if k > 2 and len(rows) > 2 and rows[0][1] == rows[0][3]:
+            rows = rows[1:]
+        ln = np.hypot(rows[:, 2] - rows[:, 0], rows[:, 3] - rows[:, 1])
+        half = ln.sum() / 2
+        acc = np.cumsum(ln)
+        j = int(min(np.searchsorted(acc, half), len(rows) - 1))
+        before = acc[j] - ln[j]
+        t = (half - before) / ln[j] if ln[j] else 0.0
+        r = rows[j]
+        out.append((float(r[0] + (r[2] - r[0]) * t), float(r[1] + (r[3] - r[1]) * t)))
+    return out
+
+
 def _arrows(pairs, xs_t, ys_t, ang, index) -> np.ndarray:
     """One arrowhead per target and arrival direction (steps of ARROW_ANGLE_STEP)."""
     seen = {}
@@ -430,8 +549,9 @@ def build_scene(graph: nx.MultiDiGraph, estate: L.Estate, view: View = View(), *
     for (u, v), (r, cross, _b) in best.items():
         groups[ST.edge_style_key(cross, states[r])].append((u, v))
     for (u, v) in highlight.edges:
-        if u in index and v in index:
-            groups[ST.HIGHLIGHT].append((u, v))
+        if u in index and v in index and u != v:
+            denied = all(d.get(S.STATE) == S.DENIED for d in (graph.get_edge_data(u, v) or {0: {}}).values())
+            groups[ST.HIGHLIGHT_DENIED if denied else ST.HIGHLIGHT].append((u, v))
     room = np.fromiter((lay.label_room.get(n, L.LABEL_MAX_W) for n in ids), float, len(ids))
     own = np.fromiter((L.label_width(t) for t in labels), float, len(ids))
     port = np.minimum(own, room) + ST.KIND_STYLES.get(S.ROLE).size / 2 + PORT_PAD
@@ -440,6 +560,8 @@ def build_scene(graph: nx.MultiDiGraph, estate: L.Estate, view: View = View(), *
     badges: list[tuple[float, float, str]] = []
     badge_seen: set = set()
     badge_edges: list = []
+    denied_marks: list = []
+    title_rects = [L.title_rect(b) for b in lay.bands]
     for key in ST.EDGE_STYLE_ORDER:
         pairs = groups.get(key, [])
         iu = np.fromiter((index[u] for u, _v in pairs), int, len(pairs))
@@ -449,17 +571,25 @@ def build_scene(graph: nx.MultiDiGraph, estate: L.Estate, view: View = View(), *
         coarse, fine, ang, bpts = edge_geometry(coords, port[iu] if pairs else None, k, skips=skips)
         edge_pairs[key], edge_segments[key], curves[key] = pairs, coarse, fine
         arrows[key] = _arrows(pairs, xs[iv], ys[iv], ang, index) if pairs else np.zeros((0, 3))
-        if key != ST.HIGHLIGHT:
-            for (u, v), (bx, by) in zip(pairs, bpts.tolist()):
+        if key == ST.HIGHLIGHT_DENIED:
+            denied_marks = [(x, y, ST.DENIED_MARK) for x, y in curve_middles(fine, k)]
+        if key not in ST.HIGHLIGHT_KEYS:
+            for i, ((u, v), (bx, by)) in enumerate(zip(pairs, bpts.tolist())):
                 b = best[(u, v)][2]
                 if b and (v, b) not in badge_seen:  # one badge per target and condition
                     badge_seen.add((v, b))
-                    badges.append((bx, by, " ".join(b)))
+                    text = " ".join(b)
+                    band = _band_of_point(lay.bands, by)
+                    if band is not None and _overlaps(badge_rect(bx, by, text), [L.title_rect(band)]):
+                        pts = _curve_points(fine, k, i)
+                        first = min(range(len(pts)), key=lambda j: (pts[j][0] - bx) ** 2 + (pts[j][1] - by) ** 2)
+                        bx, by = badge_spot(pts, first, text, BADGE_PX, title_rects)
+                    badges.append((bx, by, text))
                     badge_edges.append((u, v))
     sc = Scene(view, graph, estate, ids, kinds, labels, xs, ys, index, lay.bands, edge_pairs, edge_segments,
                arrows, badges, lay.width, lay.height, show_denied, highlight)
     sc.edge_curves, sc.curve_segs, sc.label_room, sc.ports = curves, k, room, port
-    sc.badge_edges, sc.layers = badge_edges, lay.layers
+    sc.badge_edges, sc.layers, sc.denied_marks = badge_edges, lay.layers, denied_marks
     sc.caption = caption if caption is not None else default_caption(estate, view, graph)
     return sc
 
@@ -504,6 +634,13 @@ def _build_overview(graph, estate, view, lay, show_denied, highlight, caption) -
         state = S.ALLOWED if e[S.ALLOWED] else S.CONDITIONAL if e[S.CONDITIONAL] else S.DENIED
         groups[ST.edge_style_key(True, state)].append((a, b))
     edge_pairs, edge_segments, arrows, badges, curves, badge_edges = {}, {}, {}, [], {}, []
+    # "×n" badges keep off the band titles, and where they can off the accounts' symbols, labels and each other
+    titles = [L.title_rect(b) for b in lay.bands]
+    half = ST.OVERVIEW_ACCOUNT.size / 2 + 3
+    obstacles = [r for x, y, label in zip(xs.tolist(), ys.tolist(), labels)
+                 for r in ((x - half, y - half, x + half, y + half),
+                           (x + half, y - 10, x + half + 4 + ST.text_width(label, 13.0) * 1.05, y + 10))]
+    taken: list = []
     for key in ST.EDGE_STYLE_ORDER:
         pairs = groups.get(key, [])
         coords = [(xs[index[u]], ys[index[u]], xs[index[v]], ys[index[v]]) for u, v in pairs]
@@ -511,8 +648,12 @@ def _build_overview(graph, estate, view, lay, show_denied, highlight, caption) -
         edge_pairs[key], edge_segments[key], curves[key] = pairs, seg, fine
         arrows[key] = (_arrows(pairs, [c[2] for c in coords], [c[3] for c in coords], ang, index) if pairs
                        else np.zeros((0, 3)))
-        for (u, v), (mx, my) in zip(pairs, mids.tolist()):
-            badges.append((mx, my, f"×{agg[(u, v)]['count']}"))
+        for i, (u, v) in enumerate(pairs):
+            text = f"×{agg[(u, v)]['count']}"
+            mx, my = badge_spot(_curve_points(fine, OVERVIEW_ARC_SEGMENTS, i), OVERVIEW_ARC_SEGMENTS // 2, text,
+                                OVERVIEW_BADGE_PX, titles, obstacles + taken)
+            badges.append((mx, my, text))
+            taken.append(badge_rect(mx, my, text, OVERVIEW_BADGE_PX))
             badge_edges.append((u, v))
     sc = Scene(view, graph, estate, ids, kinds, labels, xs, ys, index, lay.bands, edge_pairs, edge_segments,
                arrows, badges, lay.width, lay.height, show_denied, highlight, info, agg)

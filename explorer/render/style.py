@@ -90,6 +90,13 @@ class EdgeStyle:
 SAME = "same"
 CROSS = "cross"
 HIGHLIGHT = "highlight"
+# a selected hop that is trusted but not permitted (a denied edge, or a chain's denied hop): never drawn like a
+# usable path, but dashed red with a "denied" marker at its middle
+HIGHLIGHT_DENIED = "highlight-denied"
+HIGHLIGHT_KEYS = (HIGHLIGHT, HIGHLIGHT_DENIED)
+DENIED_MARK = "denied"  # the marker's text
+DENIED_MARK_BG = "#dc2626"
+DENIED_MARK_TEXT = "#ffffff"
 
 
 def edge_style_key(cross_account: bool, state: str) -> str:
@@ -110,11 +117,13 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     edge_style_key(True, S.DENIED): EdgeStyle(edge_style_key(True, S.DENIED),
                                               "not permitted (cross-account)", "#dc2626", 1.6, (1, 2.5)),
     HIGHLIGHT: EdgeStyle(HIGHLIGHT, "selected path", "#e11d8f", 4.0),
+    HIGHLIGHT_DENIED: EdgeStyle(HIGHLIGHT_DENIED, "selected, denied (not permitted)", "#dc2626", 3.0, (2, 1.5)),
 }
 # drawing order: first is drawn first (lowest)
 EDGE_STYLE_ORDER = [edge_style_key(False, S.DENIED), edge_style_key(True, S.DENIED),
                     edge_style_key(False, S.ALLOWED), edge_style_key(False, S.CONDITIONAL),
-                    edge_style_key(True, S.ALLOWED), edge_style_key(True, S.CONDITIONAL), HIGHLIGHT]
+                    edge_style_key(True, S.ALLOWED), edge_style_key(True, S.CONDITIONAL), HIGHLIGHT,
+                    HIGHLIGHT_DENIED]
 
 # ---- themes ------------------------------------------------------------------------------------------------
 
@@ -159,7 +168,8 @@ def legend_entries(*, show_denied: bool = True, kinds: set[str] | None = None,
     if kinds:
         ks += [s for s in (OVERVIEW_ACCOUNT, OVERVIEW_FOREIGN, OVERVIEW_EXTERNAL) if s.kind in kinds]
     es = [EDGE_STYLES[k] for k in EDGE_STYLE_ORDER
-          if (show_denied or S.DENIED not in k) and (edge_keys is None or k in edge_keys)]
+          if (show_denied or S.DENIED not in k or k == HIGHLIGHT_DENIED)  # a selected denied hop is always drawn
+          and (edge_keys is None or k in edge_keys)]
     return ks, es
 
 

@@ -92,7 +92,7 @@ def scene_to_svg(scene: SC.Scene, width: float = 1920.0, *, theme: str = "light"
         w("</g>\n")
     # edges under nodes: the drawn curves, dimmed while a chain is selected; arrowheads at the targets
     hl = scene.highlight
-    chain = bool(scene.edge_pairs.get(ST.HIGHLIGHT))
+    chain = any(scene.edge_pairs.get(key) for key in ST.HIGHLIGHT_KEYS)
     k = scene.curve_segs if scene.edge_curves else 2
     for key in ST.EDGE_STYLE_ORDER:
         pairs = scene.edge_pairs.get(key) or []
@@ -100,17 +100,20 @@ def scene_to_svg(scene: SC.Scene, width: float = 1920.0, *, theme: str = "light"
             continue
         es = ST.EDGE_STYLES[key]
         seg = (scene.edge_curves or scene.edge_segments)[key]
-        opacity = 1.0 if key == ST.HIGHLIGHT else es.opacity * (ST.DIM_OPACITY if chain else 1.0)
-        if key == ST.HIGHLIGHT:
-            w(f'<g id="edges-highlight-casing" stroke="{th["background"]}" stroke-width="{_num(es.width + 4)}" '
+        opacity = 1.0 if key in ST.HIGHLIGHT_KEYS else es.opacity * (ST.DIM_OPACITY if chain else 1.0)
+        if key in ST.HIGHLIGHT_KEYS:
+            w(f'<g id="edges-{key}-casing" stroke="{th["background"]}" stroke-width="{_num(es.width + 4)}" '
               f'fill="none" stroke-linecap="round" stroke-linejoin="round">\n')
             for i in range(len(pairs)):
                 w(f'<path d="{_polyline(seg[k * i:k * (i + 1)])}"/>\n')
             w("</g>\n")
         w(f'<g id="edges-{key}" class="edges" stroke="{es.color}" stroke-width="{_num(es.width)}" fill="none" '
-          f'stroke-opacity="{_num(opacity)}" stroke-linecap="round" stroke-linejoin="round"{_dash(es)}>\n')
+          f'stroke-opacity="{_num(opacity)}" stroke-linecap="{"butt" if es.dash else "round"}" '
+          f'stroke-linejoin="round"{_dash(es)}>\n')
         for i, (u, v) in enumerate(pairs):
-            tip = scene.edge_tooltip(u, v) if key != ST.HIGHLIGHT else "selected path"
+            tip = ("selected path" if key == ST.HIGHLIGHT else
+                   "selected, denied (not permitted): " + scene.edge_tooltip(u, v) if key == ST.HIGHLIGHT_DENIED
+                   else scene.edge_tooltip(u, v))
             w(f'<path d="{_polyline(seg[k * i:k * (i + 1)])}"><title>{escape(tip)}</title></path>\n')
         w("</g>\n")
         arr = scene.arrows.get(key)
@@ -165,6 +168,15 @@ def scene_to_svg(scene: SC.Scene, width: float = 1920.0, *, theme: str = "light"
               f'stroke-linejoin="round">{text}</text>')
             w(f'<text {at} fill="{th["muted"] if dimmed else th["text"]}">{text}</text>')
             w(f"<title>{escape(scene.node_tooltip(node))}</title></g>\n")
+        w("</g>\n")
+    if scene.denied_marks:  # a selected denied hop says so where it is drawn
+        w(f'<g id="denied-marks" class="denied-marks" font-size="10" font-weight="bold" '
+          f'fill="{ST.DENIED_MARK_TEXT}">\n')
+        for x, y, text in scene.denied_marks:
+            bw = ST.text_width(text, 10.0) * 1.08 + 10
+            w(f'<g><rect x="{_num(x - bw / 2)}" y="{_num(y - 8)}" width="{_num(bw)}" height="16" rx="4" '
+              f'fill="{ST.DENIED_MARK_BG}" stroke="{th["background"]}" stroke-width="1"/>'
+              f'<text x="{_num(x)}" y="{_num(y + 3.5)}" text-anchor="middle">{escape(text)}</text></g>\n')
         w("</g>\n")
     w("</g>\n")
     # legend

@@ -76,20 +76,46 @@ def parse_json_bytes(data: bytes, ctx: FileCtx) -> tuple[bool, object]:
             return True, _fast_loads(data)
         except (_FastError, RecursionError, ValueError):
             pass  # not strict JSON (NaN, huge integers, bad UTF-8...): json.loads decides and explains
+    replaced = ""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        ctx.error("", f"the file is not UTF-8 text (byte {exc.start}): is it a binary file?", skipped="file")
-        return False, None
+        # One stray byte (a Latin-1 name, a copy-paste) must not cost the whole file: decode with U+FFFD in its
+        # place, load everything, and say where. A file that is still not JSON then is reported as not text.
+        text = data.decode("utf-8-sig", errors="replace")
+        bom = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+        first = exc.start + bom if exc.start is not None else 0
+        count = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+        replaced = (f"invalid UTF-8 at byte {first} replaced by U+FFFD" +
+                    (f" ({count} invalid sequences in all)" if count > 1 else "") +
+                    ": names or values there may differ from AWS's")
     try:
-        return True, _loads(text)
+        doc = _loads(text)
     except json.JSONDecodeError as exc:
-        ctx.error("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", skipped="file")
+        if replaced:
+            ctx.error("", f"the file is not UTF-8 text ({replaced.split(' replaced')[0]}) and not valid JSON: is it "
+                          "a binary file?", skipped="file")
+        else:
+            ctx.error("", f"not valid JSON: {json_error_text(exc)}", skipped="file")
+        return False, None
     except RecursionError:
         ctx.error("", "not readable JSON: nested too deeply", skipped="file")
+        return False, None
     except ValueError as exc:  # e.g. integer strings too long to convert
         ctx.error("", f"not valid JSON: {exc}", skipped="file")
-    return False, None
+        return False, None
+    if replaced:
+        ctx.warning("", replaced)
+    return True, doc
+
+
+def json_error_text(exc: json.JSONDecodeError) -> str:
+    """"Expecting value at line 3 column 5", "Unterminated string starting at line 159 column 12": json's message
+    (some end in "at", e.g. "Unterminated string starting at", "Invalid control character at") with the place."""
+    msg = (exc.msg or "invalid JSON").rstrip().rstrip(":").rstrip()
+    if msg.endswith(" at"):
+        msg = msg[:-3]
+    return f"{msg} at line {exc.lineno} column {exc.colno}"
 
 
 def _os_message(exc: BaseException) -> str:

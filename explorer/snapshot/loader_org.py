@@ -73,15 +73,7 @@ def load_organization(doc: object, ctx: FileCtx) -> Organization | None:
         if not is_account_id(account_id):
             ctx.error(where, f"expected an account with a 12-digit Id, found {short(item)}", skipped="account")
             continue
-        parent = item.get("ParentId")
-        if parent is not None and parent.__class__ is not str:
-            ctx.warning(f"{where}.ParentId", f"expected a string, found {kind_of(parent)}; ignored")
-            parent = None
-        if parent is not None and parent not in root_ids and parent not in org.units:
-            ctx.warning(f"{where}.ParentId", f"account {account_id} has parent {parent}, which is neither a root "
-                                             "nor a listed OU: policies above it are unknown")
-        if parent is None and org.roots:
-            parent = org.roots[0].id
+        parent = _account_parent(item, account_id, org, root_ids, ctx, where)  # type: ignore[arg-type]
         org.accounts[account_id] = OrgAccount(  # type: ignore[index]
             id=account_id, name=get_str(item, "Name", ctx, where), state=get_str(item, "State", ctx, where)
             or get_str(item, "Status", ctx, where) or "ACTIVE",
@@ -134,6 +126,39 @@ def load_organization(doc: object, ctx: FileCtx) -> Organization | None:
                                       aws_managed=get_bool(summary, "AwsManaged", ctx, where, False),
                                       source=f"{ctx.file}#{where}"))
     return org
+
+
+def _account_parent(item: dict, account_id: str, org: Organization, root_ids: set, ctx: FileCtx,
+                    where: str) -> str | None:
+    """The account's parent (a root or an OU). A missing, null, non-string or unknown ParentId is reported and the
+    account is attached to the (first) root: the root's SCPs and RCPs apply to every member account wherever it
+    sits, while the policies of the OUs above it are unknown, so they are left out (the analysis may then show
+    access those OU policies would deny: it over-reports, it never hides a path)."""
+    parent = item.get("ParentId")
+    if parent.__class__ is str and (parent in root_ids or parent in org.units):
+        return parent  # type: ignore[return-value]
+    if "ParentId" not in item:
+        found = "has no ParentId"
+    elif parent is None:
+        found = "has ParentId null"
+    elif parent.__class__ is not str:
+        found = f"has a ParentId that is not a string ({kind_of(parent)})"
+    else:
+        found = f"has parent {parent}, which is neither a root nor a listed OU"
+    root = org.roots[0].id if org.roots else None
+    if account_id == org.master_account_id:
+        ctx.info(f"{where}.ParentId", f"the management account {account_id} {found} (SCPs and RCPs do not apply to "
+                                      "the management account)" + (f"; attached to the root {root}" if root else ""))
+        return root
+    if root is None:
+        ctx.warning(f"{where}.ParentId", f"account {account_id} {found} and the organization lists no root: its "
+                                         "SCPs and RCPs are unknown (none are applied)")
+        return None
+    ctx.warning(f"{where}.ParentId", f"account {account_id} {found}: its place in the organization is unknown. "
+                                     f"Assumed directly under the root {root}: the root's SCPs and RCPs apply (they "
+                                     "apply to every member account), the SCPs and RCPs of the OUs above it are "
+                                     "unknown and NOT applied, so access they would deny may be shown as allowed")
+    return root
 
 
 def _label(ptype: str) -> str:

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.render import scene as SC
+from explorer.render import style as ST
 from explorer.render.qt_canvas import SceneItems
 from explorer.ui.legend import LegendOverlay
 
@@ -120,6 +121,7 @@ class GraphCanvas(pg.GraphicsView):
     def set_highlight(self, hl: SC.Highlight) -> None:
         if self.items is not None:
             self.items.set_highlight(hl)
+            self.legend.set_scene(self.scene_data)  # a selected denied hop adds its style to the legend
 
     def fit(self) -> None:
         """The whole picture in view, both axes, with a small margin. Symbols and labels are pixel-sized, so the
@@ -205,7 +207,7 @@ class GraphCanvas(pg.GraphicsView):
         tol2 = (HIT_EDGE_PX * px) ** 2
         k = sc.curve_segs if sc.edge_curves else 2
         for key, seg in (sc.edge_curves or sc.edge_segments).items():
-            if not len(seg) or key == "highlight":
+            if not len(seg) or key in ST.HIGHLIGHT_KEYS:
                 continue
             if self.items is not None and key in self.items.curves and not self.items.curves[key].isVisible():
                 continue

@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.graph import schema as S
 from explorer.render import style as ST
-from explorer.render.scene import requirements_text
+from explorer.render.scene import reach_summary, requirements_text
 from explorer.ui import workers as W
 from explorer.ui.json_view import JsonView
 from explorer.ui.model import EDGE, NODE, PATH, ExplorerModel
@@ -273,7 +273,7 @@ class Inspector(QtWidgets.QWidget):
         acct = a.get(S.ACCOUNT_ID)
         acct_name = m.snapshot.account_name(acct) if acct else ""
         self.summary.setText(f"{ST.kind_style(kind).name}" + (f" in <b>{acct_name}</b> ({acct})" if acct else "")
-                             + f" · {g.in_degree(node)} can become it · it can become {g.out_degree(node)}")
+                             + " · " + reach_summary(g, node))
         self._fact("ARN / id", a.get(S.ARN) or node)
         self._fact("kind", ST.kind_style(kind).name)
         if acct:

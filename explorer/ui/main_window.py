@@ -239,6 +239,7 @@ class MainWindow(QtWidgets.QMainWindow):
         m.progress.connect(self._on_progress)
         m.error.connect(lambda msg: self.statusBar().showMessage(msg.splitlines()[0] if msg else "", 10000))
         m.loadFailed.connect(self._on_load_failed)
+        self.load_report.countChanged.connect(self._show_issue_count)
         c = self.canvas
         c.nodeClicked.connect(self._node_clicked)
         c.edgeClicked.connect(m.select_edge)
@@ -307,13 +308,16 @@ class MainWindow(QtWidgets.QMainWindow):
         snap = m.snapshot
         self.setWindowTitle(f"IAM Trust Explorer — {snap.name}")
         self._remember(str(Path(snap.path).resolve()) if snap.path else snap.name)
-        self.load_report.set_snapshot(snap)
-        n = self.load_report.problem_count()
-        self.report_button.setText(f"⚠ {n} load issue{'s' if n != 1 else ''}" if n else "load report: clean")
-        self.report_button.show()
+        self.load_report.set_snapshot(snap, m.base_tg)  # load issues + policy-document problems (countChanged)
+        self._show_issue_count(self.load_report.problem_count())
         self.search.set_entries(search_entries(m.tg.graph, SC.estate_of(m.tg)))
         self._update_counts()
         self.statusBar().showMessage(f"Opened {snap.name}", 5000)
+
+    def _show_issue_count(self, n: int) -> None:
+        """Warnings and errors of the load report (loader and policy documents), each once; info lines not."""
+        self.report_button.setText(f"⚠ {n} load issue{'s' if n != 1 else ''}" if n else "load report: clean")
+        self.report_button.show()
 
     def _on_load_failed(self, msg: str) -> None:
         self.statusBar().showMessage("Could not open the snapshot", 10000)
@@ -324,8 +328,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_error = msg
 
     def show_report(self) -> None:
+        first = self.report_dock.isHidden() and not getattr(self, "_report_sized", False)
         self.report_dock.show()
         self.report_dock.raise_()
+        if first:  # the first time: most of the bottom width, so file, place and message are readable
+            self._report_sized = True
+            bottom = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+            others = [d for d in self.findChildren(QtWidgets.QDockWidget) if d is not self.report_dock
+                      and self.dockWidgetArea(d) == bottom and not d.isHidden() and not d.isFloating()]
+            width = max(self.centralWidget().width(), 600)
+            if others:
+                self.resizeDocks([self.report_dock, others[0]], [width * 2 // 3, width // 3],
+                                 QtCore.Qt.Orientation.Horizontal)
 
     # ---- view ----
     def _on_scene(self, scene: SC.Scene) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from explorer.render.style import HIGHLIGHT_KEYS
 from explorer.ui import model as M
 
 COLOURS = {
@@ -92,7 +93,7 @@ class MarksLayer(pg.GraphicsObject):
             self._scene = sc
             self._pair_index = {}
             for key, pairs in sc.edge_pairs.items():
-                if key == "highlight":
+                if key in HIGHLIGHT_KEYS:  # the selection's own lines (allowed or denied hops)
                     continue
                 for i, pair in enumerate(pairs):
                     self._pair_index.setdefault(pair, (key, i))

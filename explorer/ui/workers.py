@@ -117,7 +117,21 @@ def load_job(path, *, progress, cancel, context=None, settings=None, loaded=None
 
     tg = build_trust_graph(snap, context=context or Context({}, closed=False), settings=settings,
                            progress=graph_progress)
+    # The problems of the policy documents (invalid statements the engine ignores) for the load report: computed
+    # here, off the GUI thread, and cached on the graph (explorer.graph.policy_report.cached_policy_issues).
+    policy_issues_job(tg, progress=lambda done, total, message="": progress(1, 1, message), cancel=cancel)
     return snap, tg
+
+
+def policy_issues_job(tg, *, progress, cancel):
+    """The grammar problems of every policy document of the graph's snapshot, as LoadIssues (cached on tg)."""
+    from explorer.graph.policy_report import policy_issues
+
+    def p(done, total, message=""):
+        if cancel():
+            raise Cancelled()
+        progress(done, total, message)
+    return policy_issues(tg, progress=p)
 
 
 def context_job(tg, context, *, progress, cancel):
