@@ -122,9 +122,6 @@ def main(argv=None) -> int:
               + (f"{len(memo)} distinct sub-problems decided by the engine (fast path)" if memo is not None
                  else "fast path off"))
         print(f"ratio     build/load = {build_s / load_s:.2f} (CPU {tm['build_cpu'] / max(1e-9, tm['load_cpu']):.2f})")
-        floor = _structure_floor(tg)
-        print(f"floor     {floor:.2f} s = {floor / load_s:.1f}x load: the bare graph structure alone (nodes, candidate "
-              "objects, edge dicts; no IAM evaluation)")
         if peak is not None:
             print(f"peak      {peak / 2**20:.0f} MiB (tracemalloc, load + build)")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -132,6 +129,11 @@ def main(argv=None) -> int:
         if tg.timings.get("workers", 1) > 1:
             print(f"          largest child {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB "
                   "(a worker, or the generator)")
+
+        # (after the memory reading: the floor makes a second copy of the structure)
+        floor = _structure_floor(tg)
+        print(f"floor     {floor:.2f} s = {floor / load_s:.1f}x load: the bare graph structure alone (nodes, candidate "
+              "objects, edge dicts; no IAM evaluation)")
 
         rng = random.Random(args.seed)
         g = tg.graph

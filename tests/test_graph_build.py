@@ -230,3 +230,22 @@ def test_with_context_between_open_and_closed_redecides_every_edge():
     ctx = {"sts:ExternalId": "x"}
     assert (edges(opened.with_context(Context(ctx, closed=True)))
             == edges(build_trust_graph(snap, Context(ctx, closed=True))))
+
+
+def test_a_trust_policy_problem_note_says_where_the_trust_policy_is(demo_copy):
+    import json
+    from explorer.snapshot import load_snapshot
+    path = demo_copy / "accounts" / "666666666666" / "authorization-details.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    i, role = next((i, r) for i, r in enumerate(data["RoleDetailList"]) if r["RoleName"] == "BreakGlassAdmin")
+    trust = role["AssumeRolePolicyDocument"]
+    if isinstance(trust, str):
+        from urllib.parse import unquote
+        trust = json.loads(unquote(trust))
+    trust["Statement"][0]["Condition"] = {"StringEqualz": {"aws:PrincipalTag/x": "y"}}
+    role["AssumeRolePolicyDocument"] = trust
+    path.write_text(json.dumps(data), encoding="utf-8")
+    tg = build_trust_graph(load_snapshot(demo_copy))
+    notes = tg.graph.nodes["arn:aws:iam::666666666666:role/BreakGlassAdmin"][S.NOTES]
+    assert any("StringEqualz" in n and f"accounts/666666666666/authorization-details.json at $.RoleDetailList[{i}]"
+               ".AssumeRolePolicyDocument" in n for n in notes), notes

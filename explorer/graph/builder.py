@@ -82,9 +82,14 @@ class RoleInfo:
         if self._trust is None and self.role.trust_policy is not None:
             self._trust = self._compiler.compile(self.role.trust_policy, name=f"trust policy of {self.role.name}",
                                                  kind="trust", source=self.role.source)
+            where = ""
+            if self.role.source:  # "file#$.path" of the role: say where its trust policy is
+                file, _, path = self.role.source.partition("#")
+                where = f" (trust policy in {file}" + (f" at {path}.AssumeRolePolicyDocument)" if path else ")")
             for problem in getattr(self._trust, "problems", None) or ():
-                if problem not in self._node_notes:
-                    self._node_notes.append(problem)
+                note = problem + where
+                if note not in self._node_notes:
+                    self._node_notes.append(note)
         return self._trust
 
 
