@@ -763,7 +763,10 @@ class _Regroup:
         tg = self.tg
         ck = (cand.caller, cand.role, cand.key)
         code = tg._memo_codes.get(ck)
-        if code is None or tg.session_tag_keys(cand):  # (session tags: decided again on its own)
+        if code is None:
+            return tg._decide(cand)
+        taggable = tg._tag_sessions.get(cand.caller)  # (known after the caller's first look-up: most are not)
+        if (taggable is None or taggable) and tg.session_tag_keys(cand):  # session tags: decided on its own
             return tg._decide(cand)
         state = self._last[1] if self._last[0] == code[1] else self._moved.get(code[1])
         if state is None:
