@@ -249,3 +249,24 @@ def test_a_trust_policy_problem_note_says_where_the_trust_policy_is(demo_copy):
     notes = tg.graph.nodes["arn:aws:iam::666666666666:role/BreakGlassAdmin"][S.NOTES]
     assert any("StringEqualz" in n and f"accounts/666666666666/authorization-details.json at $.RoleDetailList[{i}]"
                ".AssumeRolePolicyDocument" in n for n in notes), notes
+
+
+def test_one_sided_decisions_name_the_other_side_not_a_missing_organization():
+    """The role side alone leaves the caller's SCPs out and the caller side alone the role account's RCPs: the
+    explanation says so, instead of 'not in an organization' for accounts that are in it (O1, O5)."""
+    from conftest import DEMO_ORG
+    from explorer.snapshot import load_snapshot
+    tg = build_trust_graph(load_snapshot(DEMO_ORG))
+    d = tg.graph.get_edge_data("arn:aws:iam::222222222222:user/people/alice.nguyen",
+                               "arn:aws:iam::222222222222:role/SecurityAdmin")[S.ASSUME_ROLE]
+
+    def notes(decision, layer):
+        return [l.note for l in decision.layers if l.layer == layer]
+
+    assert notes(d[S.TRUST_DECISION], "scp") == [
+        "the caller's SCPs are part of the caller side (not evaluated in the role side)"]
+    assert notes(d[S.IDENTITY_DECISION], "rcp") == [
+        "the role account's RCPs are part of the role side (not evaluated in the caller side)"]
+    everything = " ".join(l.note or "" for dec in (d[S.TRUST_DECISION], d[S.IDENTITY_DECISION], d[S.DECISION])
+                          for l in dec.layers)
+    assert "not in an organization" not in everything

@@ -463,13 +463,21 @@ class TrustGraph:
             scps = self._scp_levels(caller.account_id) if caller.account_id else None
         if side == "identity":
             trust = self._delegation(caller.account_id or "")
+        scps_elsewhere = rcps_elsewhere = ""
+        if scps is None and side in ("trust", "trust-policy") and self._scp_levels(caller.account_id) is not None:
+            scps_elsewhere = "the caller's SCPs are part of the caller side (not evaluated in the role side)"
+        if rcps is None and side in ("identity", "trust-policy") and info.rcps is not None:
+            rcps_elsewhere = "the role account's RCPs are part of the role side (not evaluated in the caller side)"
+            if side == "trust-policy":
+                rcps_elsewhere = "the trust policy alone is evaluated here (RCPs are in the role side's decision)"
         return Request(principal=principal, action=action, resource=info.role.arn, context=ctx,
                        resource_account=info.role.account_id, identity_policies=identity,
                        permissions_boundary=boundary, session_policy=None, scps=scps, rcps=rcps,
                        resource_policy=trust,
                        principal_is_management_account=self._is_mgmt(caller.account_id),
                        resource_is_management_account=self._is_mgmt(info.role.account_id),
-                       settings=self.settings, unique_ids=self._unique_ids)
+                       settings=self.settings, unique_ids=self._unique_ids, scps_elsewhere=scps_elsewhere,
+                       rcps_elsewhere=rcps_elsewhere)
 
     def _delegation(self, account_id: str):
         pol = self._delegations.get(account_id)

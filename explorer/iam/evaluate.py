@@ -329,7 +329,7 @@ def evaluate(request: Request, *, resource_text: str | None = None) -> Decision:
     # RCPs (O5, O6, T10): resource side, member accounts, supported services; they only deny.
     rcp_note = ""
     if request.rcps is None:
-        rcp_note = "resource account not in an organization"
+        rcp_note = request.rcps_elsewhere or "resource account not in an organization"
     elif request.resource_is_management_account:
         rcp_note = "resource in the management account (O5)"
     elif res_svc not in rcp_services() and svc not in rcp_services():
@@ -353,7 +353,7 @@ def evaluate(request: Request, *, resource_text: str | None = None) -> Decision:
     if not principal.is_iam:
         scp_note = "not an IAM principal of an account (O1)"
     elif request.scps is None:
-        scp_note = "principal's account not in an organization"
+        scp_note = request.scps_elsewhere or "principal's account not in an organization"
     elif request.principal_is_management_account:
         scp_note = "principal in the management account (O1)"
     elif principal.is_service_linked:

@@ -41,3 +41,7 @@ class Request:
     # AssumeRole fails. (The tags' values replace the next role's aws:ResourceTag/<key> in its trust policy:
     # the caller puts those into the context.)
     inherited_transitive_tag_keys: tuple[str, ...] = ()
+    # A one-sided evaluation (the trust graph's role side or caller side alone) leaves the other side's
+    # organization policies out: these name why in the explanation instead of "not in an organization".
+    scps_elsewhere: str = ""
+    rcps_elsewhere: str = ""
