@@ -7,7 +7,10 @@ edges.
     ov.unexplained                       assumptions observed that the snapshot cannot explain
     ov.failed                            failed attempts (errorCode set), kept apart: they explain nothing
 An event is matched to an edge from the most specific source node that has one: the calling user or role (the
-role behind an assumed-role session), the caller's account node (account-root trusts), then "anyone".
+role behind an assumed-role session), the caller's account node (account-root trusts), then "anyone". An event
+that names only the calling account (userIdentity type AWSAccount: a cross-account caller as the role's account
+logs it) is a call from that account's node; it is explained by an edge from that account or one of its
+principals, never by another account's edge (spec T3).
 """
 from __future__ import annotations
 
@@ -128,28 +131,41 @@ def _role_index(snapshot) -> dict[tuple[str, str], str]:
 
 
 def caller_of(ev, roles: dict[tuple[str, str], str]) -> tuple[str, str | None]:
-    """(the caller as a principal ARN / provider / service, its account or None)."""
+    """(the caller as a principal ARN / provider / service, its account or None).
+
+    userIdentity types (CloudTrail): IAMUser, AssumedRole, FederatedUser and Root carry an ARN; SAMLUser and
+    WebIdentityUser a provider; AWSService the service; AWSAccount (a caller from another account, as the role's
+    account logs it) only the account id and an opaque principal id; Unknown whatever it can. An event without an
+    ARN that names an account is a call from that account: `arn:aws:iam::<account>:root`, the account's node, in
+    the snapshot or not. ANY_ACCOUNT_CALLER is left for AWSAccount/Root events that name no account at all."""
     if ev.event_name in ("AssumeRoleWithSAML", "AssumeRoleWithWebIdentity") or ev.caller_type in (
             "SAMLUser", "WebIdentityUser", "AWSService"):
         ident = ev.caller_identity_provider or ev.caller_arn or "unknown"
         parts = ident.split(":")
         return ident, parts[4] if len(parts) > 4 and parts[4].isdigit() else None
-    if ev.caller_type in ("AWSAccount", "Root") and not ev.caller_arn:
-        # CloudTrail names only the calling account (in the role's account's log): keep what the event gives
-        ident = ev.caller_identity_provider or ""
-        if ident.isdigit() and len(ident) == 12:
-            return f"arn:aws:iam::{ident}:root", ident
-        return ANY_ACCOUNT_CALLER, None
-    arn = ev.caller_arn or ""
+    if not ev.caller_arn:
+        # (AWSAccount: a caller from another account, as the role's account logs it; Unknown; a trimmed record)
+        acct = ev.caller_account or ""
+        if acct.isdigit() and len(acct) == 12:
+            return account_root(acct), acct
+        if ev.caller_type in ("AWSAccount", "Root"):
+            return ANY_ACCOUNT_CALLER, None
+        return "unknown", None
+    arn = ev.caller_arn
     parts = arn.split(":", 5)
     account = parts[4] if len(parts) > 5 and parts[4].isdigit() else None
     if len(parts) > 5 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
         name = parts[5].split("/")[1]
         return roles.get((account, name), f"arn:aws:iam::{account}:role/{name}"), account
-    return arn or "unknown", account
+    return arn, account
+
+
+def account_root(account: str) -> str:
+    return f"arn:aws:iam::{account}:root"
 
 
 def _source_candidates(tg, caller: str, account: str | None, ev, target: str) -> list[str]:
+    """Source nodes whose edge to `target` would explain the event, most specific first."""
     g = tg.graph
     out = []
     if caller in g:
@@ -163,14 +179,20 @@ def _source_candidates(tg, caller: str, account: str | None, ev, target: str) ->
             if d.get(S.KIND) == S.OIDC_PROVIDER and n.endswith(f":oidc-provider/{caller}"):
                 out.append(n)
     if account:
-        root = f"arn:aws:iam::{account}:root"
+        root = account_root(account)
         if root in g and root not in out:
             out.append(root)
+        if caller == root:
+            # only the account is known (AWSAccount): some principal of that account made the call, so an
+            # edge from any of the account's principals explains it too; no other account's does
+            out.extend(sorted(u for u, _, _ in g.in_edges(target, keys=True)
+                              if u not in out and g.nodes[u].get(S.ACCOUNT_ID) == account
+                              and g.nodes[u].get(S.KIND) not in (S.SERVICE, S.ANYONE)))
     if caller == ANY_ACCOUNT_CALLER:
         # only "some account" is known: any account-level source of the role explains it
         out.extend(sorted(u for u, _, _ in g.in_edges(target, keys=True)
                           if g.nodes[u].get(S.KIND) in (S.ACCOUNT, S.FOREIGN_ACCOUNT) and u not in out))
-    if S.ANYONE_ID in g:
+    if S.ANYONE_ID in g and S.ANYONE_ID not in out:
         out.append(S.ANYONE_ID)
     return out
 

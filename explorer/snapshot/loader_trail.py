@@ -47,6 +47,7 @@ def load_trail(doc: object, ctx: FileCtx, out: list[TrailEvent]) -> int:
         out.append(TrailEvent(
             event_time=parse_time(rec.get("eventTime")), event_name=name, role_arn=role_arn,  # type: ignore
             caller_arn=_s(ident.get("arn")), caller_type=caller_type, caller_identity_provider=provider,
+            caller_account=caller_account(ident),
             session_name=_s(params.get("roleSessionName")), source_ip=_s(rec.get("sourceIPAddress")),
             recipient_account_id=_s(rec.get("recipientAccountId")), error_code=_s(rec.get("errorCode")),
             event_id=_s(rec.get("eventID")) or "", source=f"{ctx.file}#$.Records[{i}]"))
@@ -55,6 +56,18 @@ def load_trail(doc: object, ctx: FileCtx, out: list[TrailEvent]) -> int:
         ctx.warning(bad[0], f"{len(bad)} record(s) are ignored: not an object, or an assume event "
                             f"without a readable requestParameters.roleArn (first at {bad[0]})", skipped=f"{len(bad)} event(s)")
     return added
+
+
+def caller_account(ident: dict) -> str | None:
+    """The 12-digit account the userIdentity names: `accountId`, else the account of a `principalId` that is an
+    ARN (IAM users and roles put their unique id there, which names no account)."""
+    acct = _s(ident.get("accountId"))
+    if acct is not None and acct.isdigit() and len(acct) == 12:
+        return acct
+    parts = (_s(ident.get("principalId")) or "").split(":")
+    if len(parts) > 4 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12:
+        return parts[4]
+    return None
 
 
 def _s(value: object) -> str | None:

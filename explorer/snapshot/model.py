@@ -276,6 +276,8 @@ class TrailEvent:
     caller_arn: str | None  # userIdentity.arn (None for SAML/OIDC: see caller_identity_provider)
     caller_type: str = ""  # userIdentity.type: IAMUser, AssumedRole, AWSService, SAMLUser, WebIdentityUser, Root
     caller_identity_provider: str | None = None  # SAML/OIDC provider or service principal
+    # the calling account the event names (userIdentity.accountId): all an AWSAccount event says of its caller
+    caller_account: str | None = None
     session_name: str | None = None
     source_ip: str | None = None
     recipient_account_id: str | None = None

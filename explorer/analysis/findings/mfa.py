@@ -9,6 +9,7 @@ from explorer.analysis.findings.model import MEDIUM, Remediation
 from explorer.analysis.findings.policy import statements
 from explorer.analysis.findings.registry import check, make_finding
 from explorer.analysis.findings.scope import statement_evidence
+from explorer.snapshot.model import Group
 
 FAMILY = "mfa"
 KEY = "aws:multifactorauthpresent"
@@ -38,24 +39,49 @@ def _fixed(raw: dict, operators: list[str]) -> dict:
     return fixed
 
 
+def _members(acct) -> dict[str, list[str]]:
+    """Group name -> ARNs of the account's users in that group (membership is by group name, as GAAD lists it)."""
+    out: dict[str, list[str]] = {}
+    for u in acct.users.values():
+        for gname in u.groups:
+            out.setdefault(gname, []).append(u.arn)
+    return out
+
+
+def _applies_to(ent, members: dict[str, list[str]]) -> list[str]:
+    """The principals an identity policy of `ent` applies to: the user or role itself, a group's members."""
+    if getattr(ent, "kind", "") in ("user", "role"):
+        return [ent.arn]
+    return list(members.get(ent.name, ()))
+
+
 def _policies(snapshot):
-    """(subject ARN, policy label, kind, source, document, related ARNs) of every policy a reviewer owns."""
+    """(subject ARN, policy label, kind, source, document, related ARNs) of every policy a reviewer owns.
+
+    related: the principals (users, roles) an identity policy applies to, sorted, so that the finding leads to them
+    on the graph; for a managed policy the groups attaching it follow their members."""
     for acct in sorted(snapshot.accounts.values(), key=lambda a: a.id):
-        users_by_policy: dict[str, list[str]] = {}
+        members = _members(acct)
+        principals_by_policy: dict[str, set[str]] = {}
+        groups_by_policy: dict[str, set[str]] = {}
         for ent in list(acct.users.values()) + list(acct.roles.values()) + list(acct.groups.values()):
             for ref in ent.attached_policies:
                 if ref.arn:
-                    users_by_policy.setdefault(ref.arn, []).append(ent.arn)
+                    principals_by_policy.setdefault(ref.arn, set()).update(_applies_to(ent, members))
+                    if isinstance(ent, Group):
+                        groups_by_policy.setdefault(ref.arn, set()).add(ent.arn)
         for pol in sorted(acct.managed_policies.values(), key=lambda p: p.arn):
             if not pol.is_aws_managed:
                 yield (pol.arn, pol.arn, "identity", pol.source, pol.document,
-                       tuple(sorted(users_by_policy.get(pol.arn, []))))
+                       tuple(sorted(principals_by_policy.get(pol.arn, ())))
+                       + tuple(sorted(groups_by_policy.get(pol.arn, ()))))
         for ent in sorted(list(acct.users.values()) + list(acct.groups.values()) + list(acct.roles.values()),
                           key=lambda e: e.arn):
             if getattr(ent, "is_service_linked", False):
                 continue
             for ref in ent.inline_policies:
-                yield ent.arn, f"inline policy {ref.name} of {ent.arn}", "identity", ref.source, ref.document, ()
+                related = tuple(sorted(set(_applies_to(ent, members)) - {ent.arn}))
+                yield ent.arn, f"inline policy {ref.name} of {ent.arn}", "identity", ref.source, ref.document, related
             if getattr(ent, "kind", "") == "role":
                 yield ent.arn, f"trust policy of {ent.arn}", "trust", ent.source, ent.trust_policy, ()
         for rp in sorted(acct.resource_policies.values(), key=lambda r: r.arn):
