@@ -4,7 +4,8 @@ A file is one request in the simulate format (interfaces.md §2) with an "expect
 {"description": ..., "base": {request fields}, "cases": [{"name": ..., fields overriding base, "expect": ...}]}.
 expect: "decision" (Allow / ImplicitDeny / ExplicitDeny), optionally "rule", "conditional" (bool),
 "requires" (list of alternatives, each a list of "key operator value[,value]" strings, order-free),
-"reason_contains", "warning_contains", "settings_used" (subset), "matched" (list of "layer:policy/sid-or-index").
+"reason_contains", "warning_contains", "settings_used" (subset), "matched" (list of "layer:policy/sid-or-index");
+or "rejected": a text the error must contain when the request itself is refused (a malformed context value).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from explorer.errors import InputError
 from explorer.iam import evaluate
 from explorer.iam.request_json import parse_request
 
@@ -43,6 +45,11 @@ def _req_text(r) -> str:
 def test_scenario(name, case):
     expect = case.pop("expect")
     case.pop("description", None)
+    if "rejected" in expect:
+        with pytest.raises(InputError) as err:
+            parse_request(case, file=name)
+        assert expect["rejected"].lower() in str(err.value).lower(), str(err.value)
+        return
     request = parse_request(case, file=name)
     decision = evaluate(request)
     detail = json.dumps(decision.to_json(), indent=1) + "\nwarnings: " + "; ".join(decision.warnings)

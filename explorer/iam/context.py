@@ -112,17 +112,25 @@ class Context:
         return f"Context({self.to_json()!r}, closed={self.closed})"
 
 
-def parse_assignments(items) -> dict:
-    """['k=v', 'k=w', 'x=<absent>'] -> {'k': ['v', 'w'], 'x': None}. Keys compare without case."""
+def parse_assignments(items, *, label: str = "--context") -> dict:
+    """['k=v', 'k=w', 'x=<absent>'] -> {'k': ['v', 'w'], 'x': None}. Keys compare without case.
+
+    Values of keys with a known type (dates, numbers, IP addresses, booleans: explorer.iam.context_values) are
+    checked: a malformed one raises InputError naming the key and the expected form, instead of silently
+    matching nothing in the conditions. `label` names the input in messages ("--context", a GUI field...)."""
+    from explorer.iam.context_values import value_problem  # late: context_values imports the operators
+
+    prefix = f"{label} " if label else ""
     values: dict[str, object] = {}
     names: dict[str, str] = {}
     for i, item in enumerate(items or []):
+        where = f"{label or 'item'} #{i + 1}"
         if not isinstance(item, str) or "=" not in item:
-            raise InputError(f"--context {item!r}: expected KEY=VALUE", where=f"--context #{i + 1}")
+            raise InputError(f"{prefix}{item!r}: expected KEY=VALUE", where=where)
         key, value = item.split("=", 1)
         key = key.strip()
         if not key:
-            raise InputError(f"--context {item!r}: the key is empty", where=f"--context #{i + 1}")
+            raise InputError(f"{prefix}{item!r}: the key is empty", where=where)
         low = key.lower()
         if low in names:
             key = names[low]
@@ -131,6 +139,9 @@ def parse_assignments(items) -> dict:
         if value == ABSENT_VALUE:
             values[key] = None
             continue
+        problem = value_problem(key, value)
+        if problem:
+            raise InputError(f"{prefix}{problem}", where=where)
         prev = values.get(key)
         if key in values and prev is not None:
             values[key] = (prev if isinstance(prev, list) else [prev]) + [value]

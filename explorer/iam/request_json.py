@@ -30,6 +30,7 @@ import urllib.parse
 from explorer.errors import RequestError
 from explorer.iam.arns import account_of, parse_arn
 from explorer.iam.context import Context
+from explorer.iam.context_values import check_value
 from explorer.iam.policy import Policy, compile_policy
 from explorer.iam.principal import (ANONYMOUS, FEDERATED_PROVIDER, FEDERATED_USER, IAM_USER, PRINCIPAL_KINDS,
                                     ROLE_SESSION, ROOT, SERVICE, Principal)
@@ -322,6 +323,7 @@ def parse_request(data, *, file: str | None = None, policy_cache: dict | None = 
         if not isinstance(key, str) or not key:
             raise c.error("$.context", "context keys must be non-empty strings")
         values[key] = _context_values(raw, c, f"$.context.{key}")
+        check_value(key, values[key], error=RequestError, file=c.file, where=f"$.context.{key}")
     open_context = _bool(c, data, "open_context")
     context = Context(values, closed=not open_context)
 

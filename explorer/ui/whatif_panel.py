@@ -1,14 +1,18 @@
 """What-if: fix request-context keys (MFA, source IP, ExternalId, org id, principal tags, time, any other key)
 and re-evaluate the edges off the GUI thread (TrustGraph.with_context through the model). Keys left empty stay
-unknown: edges depending on them stay conditional."""
+unknown: edges depending on them stay conditional. A value its key cannot hold (a source IP that is no address, a
+time that is no date, "yes" for a boolean key: explorer.iam.context_values) is refused with a message under its
+field, and nothing is applied. `<absent>` fixes a key as absent."""
 from __future__ import annotations
 
 from PySide6 import QtWidgets
 
 from explorer.errors import InputError
-from explorer.iam.context import Context
+from explorer.iam.context import ABSENT_VALUE, Context, parse_assignments
+from explorer.iam.context_values import value_problem
 
 UNKNOWN_TEXT = "unknown"
+FIELDS = ("source_ip", "external_id", "org_id", "tags", "time", "extra")
 
 
 class WhatIfPanel(QtWidgets.QWidget):
@@ -28,20 +32,28 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.time = QtWidgets.QLineEdit()
         self.time.setPlaceholderText("unknown, e.g. 2026-01-15T10:00:00Z")
         self.extra = QtWidgets.QPlainTextEdit()
-        self.extra.setPlaceholderText("other keys, one KEY=VALUE a line")
+        self.extra.setPlaceholderText(f"other keys, one KEY=VALUE a line ({ABSENT_VALUE}: fixed as absent)")
         self.extra.setMaximumHeight(70)
+        # one message label under each typed field: a value the key cannot hold is refused there
+        self.errors: dict[str, QtWidgets.QLabel] = {}
+        for name in FIELDS:
+            label = QtWidgets.QLabel()
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #c62828;")
+            label.setVisible(False)
+            self.errors[name] = label
         self.apply_button = QtWidgets.QPushButton("Apply")
         self.reset_button = QtWidgets.QPushButton("Reset (all unknown)")
         self.status = QtWidgets.QLabel("All keys unknown: conditional edges show what they need.")
         self.status.setWordWrap(True)
         form = QtWidgets.QFormLayout()
         form.addRow("MFA present", self.mfa)
-        form.addRow("Source IP", self.source_ip)
-        form.addRow("ExternalId", self.external_id)
-        form.addRow("Org id", self.org_id)
-        form.addRow("Principal tags", self.tags)
-        form.addRow("Time", self.time)
-        form.addRow("Other", self.extra)
+        form.addRow("Source IP", self._with_error(self.source_ip, "source_ip"))
+        form.addRow("ExternalId", self._with_error(self.external_id, "external_id"))
+        form.addRow("Org id", self._with_error(self.org_id, "org_id"))
+        form.addRow("Principal tags", self._with_error(self.tags, "tags"))
+        form.addRow("Time", self._with_error(self.time, "time"))
+        form.addRow("Other", self._with_error(self.extra, "extra"))
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.apply_button)
         row.addWidget(self.reset_button)
@@ -56,45 +68,117 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.mfa.currentIndexChanged.connect(lambda _i: self.apply())
         for edit in (self.source_ip, self.external_id, self.org_id, self.tags, self.time):
             edit.returnPressed.connect(self.apply)
+        for name in FIELDS:
+            getattr(self, name).textChanged.connect(lambda *_a, n=name: self._show_error(n, None))
         model.graphChanged.connect(self._graph_changed)
         model.snapshotLoaded.connect(self.clear_fields)
 
-    def values(self) -> dict:
-        """The fixed keys, as {key: value or [values]} (raises InputError for a malformed line)."""
+    def _with_error(self, field, name: str) -> QtWidgets.QWidget:
+        box = QtWidgets.QWidget()
+        col = QtWidgets.QVBoxLayout(box)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(1)
+        col.addWidget(field)
+        col.addWidget(self.errors[name])
+        return box
+
+    def _show_error(self, name: str, message: str | None) -> None:
+        label = self.errors[name]
+        label.setText(message or "")
+        label.setVisible(bool(message))
+
+    def error_text(self, name: str) -> str:
+        """The message shown under a field ("" when its value is fine)."""
+        return self.errors[name].text()
+
+    @staticmethod
+    def _single(key: str, text: str):
+        """One field's value for `key`: None for the absent marker; raises InputError when the key's type
+        cannot hold it."""
+        if text == ABSENT_VALUE:
+            return None
+        problem = value_problem(key, text)
+        if problem:
+            raise InputError(problem)
+        return text
+
+    def _collect(self) -> tuple[dict, dict]:
+        """({key: value or [values] or None}, {field name: message}) from the fields."""
         out: dict[str, object] = {}
+        errors: dict[str, str] = {}
         if self.mfa.currentText() != UNKNOWN_TEXT:
             out["aws:MultiFactorAuthPresent"] = self.mfa.currentText()
-        if self.source_ip.text().strip():
-            out["aws:SourceIp"] = self.source_ip.text().strip()
-        ext = [v.strip() for v in self.external_id.text().split(",") if v.strip()]
-        if ext:
-            out["sts:ExternalId"] = ext[0] if len(ext) == 1 else ext
-        if self.org_id.text().strip():
-            out["aws:PrincipalOrgID"] = self.org_id.text().strip()
-        for pair in [p.strip() for p in self.tags.text().split(",") if p.strip()]:
-            if "=" not in pair:
-                raise InputError(f"principal tag {pair!r}: expected KEY=VALUE")
-            k, v = pair.split("=", 1)
-            out[f"aws:PrincipalTag/{k.strip()}"] = v.strip()
-        if self.time.text().strip():
-            out["aws:CurrentTime"] = self.time.text().strip()
-        lines = [ln.strip() for ln in self.extra.toPlainText().splitlines() if ln.strip()]
-        if lines:
-            from explorer.iam.context import parse_assignments
-            out.update(parse_assignments(lines))
+
+        def field(name, fill):
+            try:
+                fill()
+            except InputError as exc:
+                errors[name] = str(exc)
+
+        def source_ip():
+            if self.source_ip.text().strip():
+                out["aws:SourceIp"] = self._single("aws:SourceIp", self.source_ip.text().strip())
+
+        def external_id():
+            ext = [v.strip() for v in self.external_id.text().split(",") if v.strip()]
+            if ext == [ABSENT_VALUE]:
+                out["sts:ExternalId"] = None
+            elif ext:
+                out["sts:ExternalId"] = ext[0] if len(ext) == 1 else ext
+
+        def org_id():
+            if self.org_id.text().strip():
+                out["aws:PrincipalOrgID"] = self._single("aws:PrincipalOrgID", self.org_id.text().strip())
+
+        def tags():
+            for pair in [p.strip() for p in self.tags.text().split(",") if p.strip()]:
+                if "=" not in pair:
+                    raise InputError(f"principal tag {pair!r}: expected KEY=VALUE")
+                k, v = pair.split("=", 1)
+                if not k.strip():
+                    raise InputError(f"principal tag {pair!r}: the key is empty")
+                out[f"aws:PrincipalTag/{k.strip()}"] = v.strip()
+
+        def time():
+            if self.time.text().strip():
+                out["aws:CurrentTime"] = self._single("aws:CurrentTime", self.time.text().strip())
+
+        def extra():
+            lines = [ln.strip() for ln in self.extra.toPlainText().splitlines() if ln.strip()]
+            for i, line in enumerate(lines):
+                try:
+                    parse_assignments([line], label="")
+                except InputError as exc:
+                    raise InputError(f"line {i + 1}: {exc.bare_message}") from None
+            if lines:
+                out.update(parse_assignments(lines, label=""))
+
+        for name, fill in (("source_ip", source_ip), ("external_id", external_id), ("org_id", org_id),
+                           ("tags", tags), ("time", time), ("extra", extra)):
+            field(name, fill)
+        return out, errors
+
+    def values(self) -> dict:
+        """The fixed keys, as {key: value or [values] or None (absent)}; raises InputError for a malformed line
+        or a value its key cannot hold (a date, an IP address, a number, a boolean)."""
+        out, errors = self._collect()
+        if errors:
+            raise InputError(next(iter(errors.values())))
         return out
 
     def context(self) -> Context:
         return Context(self.values(), closed=False)
 
     def apply(self) -> None:
-        try:
-            ctx = self.context()
-        except InputError as exc:
-            self.status.setText(f"Not applied: {exc}")
+        """Re-evaluate under the fields' values; a refused value is shown under its field and nothing is applied."""
+        values, errors = self._collect()
+        for name in FIELDS:
+            self._show_error(name, errors.get(name))
+        if errors:
+            self.status.setText("Not applied: " + "; ".join(errors.values()))
             return
         self.status.setText("Re-evaluating the edges…")
-        self.model.set_context(ctx)
+        self.model.set_context(Context(values, closed=False))
 
     def clear_fields(self) -> None:
         """Every key back to unknown, without re-evaluating (a new snapshot opens under the open context)."""
@@ -104,6 +188,8 @@ class WhatIfPanel(QtWidgets.QWidget):
         for edit in (self.source_ip, self.external_id, self.org_id, self.tags, self.time):
             edit.clear()
         self.extra.clear()
+        for name in FIELDS:
+            self._show_error(name, None)
         self.status.setText("All keys unknown: conditional edges show what they need.")
 
     def reset(self) -> None:
@@ -118,6 +204,6 @@ class WhatIfPanel(QtWidgets.QWidget):
         for *_e, d in tg.graph.edges(data=True):
             counts[d.get("state")] = counts.get(d.get("state"), 0) + 1
         self.status.setText(
-            ("Fixed: " + ", ".join(f"{k}={v}" for k, v in fixed.items()) if fixed else "All keys unknown.")
+            ("Fixed: " + ", ".join(f"{k}={ABSENT_VALUE if v is None else v}" for k, v in fixed.items()) if fixed else "All keys unknown.")
             + f"  Edges: {counts.get('allowed', 0)} allowed, {counts.get('conditional', 0)} conditional, "
               f"{counts.get('denied', 0)} denied.")

@@ -15,7 +15,7 @@ def parse_network(value):
 
 
 @lru_cache(maxsize=65536)
-def _request_address(value: str):
+def request_address(value: str):
     """A request value as an address or network, None when it is neither."""
     text = value.strip()
     try:
@@ -27,7 +27,7 @@ def _request_address(value: str):
 
 
 def _test(value: str, network) -> bool:
-    addr = _request_address(value)
+    addr = request_address(value)
     if addr is None or addr.version != network.version:
         return False
     if isinstance(addr, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
