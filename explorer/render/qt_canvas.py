@@ -567,6 +567,12 @@ LABEL_OVERFLOW = 1.15  # zoomed out, labels may reach this much past their colum
 HIGHLIGHT_LABEL_PX = 10.0  # the selected chain's labels are drawn at least this large, at any zoom
 
 
+def label_budget(room: float, sx: float, pixel_scale: float = 1.0) -> float:
+    """The widest a node label may be drawn, in pixels: its column's room under the zoom `sx`, a little slack
+    into the gap. Selected (bold) labels get the same budget and are elided to it."""
+    return max(20.0, room * sx * (LABEL_OVERFLOW + 0.05) + 3 * pixel_scale)
+
+
 class LabelsItem(pg.GraphicsObject):
     """The labels of the visible nodes (to the right of the node, on a subtle plate so they stay readable over
     edges, cut at the end when longer than their column allows) and the badges of the visible conditional
@@ -644,8 +650,7 @@ class LabelsItem(pg.GraphicsObject):
         self._paint_labels(p, tr, [i for i in idx.tolist() if i not in self.strong], font_px, False,
                            muted if self.dim else text_c, plate, room, sx)
         if strong:
-            self._paint_labels(p, tr, strong, max(font_px, HIGHLIGHT_LABEL_PX * s), True, text_c, plate, room,
-                               max(sx, 1.0))
+            self._paint_labels(p, tr, strong, max(font_px, HIGHLIGHT_LABEL_PX * s), True, text_c, plate, room, sx)
         self.drawn_labels = len(idx) + len([i for i in strong if i not in set(idx.tolist())])
         if readable:
             self._paint_badges(p, tr, view, font_px)
@@ -690,8 +695,12 @@ class LabelsItem(pg.GraphicsObject):
             pt = tr.map(QtCore.QPointF(sc.xs[i], sc.ys[i]))
             ks = ST.kind_style(sc.kinds[i])
             text = sc.labels[i]
-            # a little slack into the column gap: hinting makes small text a few per cent wider than estimated
-            max_w = max(20.0, float(room[i]) * sx * (LABEL_OVERFLOW + 0.05 if not bold else 1.6) + 3 * s)
+            # a little slack into the column gap: hinting makes small text a few per cent wider than estimated.
+            # A selected (bold) label may use the room up to the next node to its right in its row (the whole
+            # name when there is none), never over that node's label; its full text is in the tooltip anyway.
+            max_w = label_budget(float(room[i]), sx, s)
+            if bold:
+                max_w = max(max_w, self._room_to_next(i, tr, ks.size * s))
             key = (i, round(max_w), font.pixelSize(), bold)
             hit = cache.get(key)
             if hit is None:
@@ -707,6 +716,20 @@ class LabelsItem(pg.GraphicsObject):
             p.drawRoundedRect(QtCore.QRectF(x - 2 * s, pt.y() - h / 2, w + 4 * s, h), 2.5 * s, 2.5 * s)
             p.setPen(color)
             p.drawText(QtCore.QPointF(x, y), shown)
+
+    def _room_to_next(self, i: int, tr, symbol_px: float) -> float:
+        """Pixels from node i's label start to just before the next node to its right in the same row (wide
+        when there is none)."""
+        sc = self.scene_data
+        xs, ys = np.asarray(sc.xs), np.asarray(sc.ys)
+        right = np.nonzero((np.abs(ys - ys[i]) < 1e-6) & (xs > xs[i]))[0]
+        start = tr.map(QtCore.QPointF(xs[i], ys[i])).x() + symbol_px / 2 + 4 * self.pixel_scale
+        if not len(right):
+            return 2000.0 * self.pixel_scale
+        nxt = right[np.argmin(xs[right])]
+        nxt_x = tr.map(QtCore.QPointF(xs[nxt], ys[nxt])).x()
+        size = ST.kind_style(sc.kinds[nxt]).size * self.pixel_scale
+        return max(0.0, nxt_x - size / 2 - 6 * self.pixel_scale - start)
 
     def _paint_badges(self, p, tr, view, font_px) -> None:
         sc = self.scene_data

@@ -20,6 +20,7 @@ from explorer.ui.model import ExplorerModel
 SEVERITY_COLOURS = {"critical": "#9b1c1c", "high": "#d62728", "medium": "#e08a00", "low": "#2f6fbf",
                     "info": "#6b7280"}
 ROLE_FINDING = QtCore.Qt.ItemDataRole.UserRole + 1
+HEADER_MIN_LINES = 3  # the finding's header shows at least this many lines (it scrolls when longer)
 
 
 def findings_json(model: ExplorerModel) -> dict:
@@ -111,18 +112,34 @@ class FindingsDock(QtWidgets.QWidget):
         rl.addWidget(self.copy_fix, 0, QtCore.Qt.AlignmentFlag.AlignRight)
         self.detail_tabs.addTab(ev, "Evidence")
         self.detail_tabs.addTab(rem, "Remediation")
+        # the header (severity, title, subject ARN, message) wraps within the pane; it is as tall as its text up
+        # to about half the pane, and scrolls beyond that, so no line is ever cut (full text in its tooltip)
+        self.detail_scroll = QtWidgets.QScrollArea()
+        self.detail_scroll.setWidget(self.detail_title)
+        self.detail_scroll.setWidgetResizable(True)
+        self.detail_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.detail_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.detail_title.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        self.detail_title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                        QtWidgets.QSizePolicy.Policy.Preferred)
+        self.detail_scroll.setFixedHeight(QtGui.QFontMetrics(self.detail_title.font()).lineSpacing()
+                                          * HEADER_MIN_LINES)
+        # the tabs keep a few lines of evidence; the header gets the rest of the pane
+        self.detail_tabs.setMinimumHeight(100)
         detail = QtWidgets.QWidget()
         dl = QtWidgets.QVBoxLayout(detail)
         dl.setContentsMargins(0, 0, 0, 0)
-        dl.addWidget(self.detail_title)
+        dl.addWidget(self.detail_scroll)
         dl.addWidget(self.detail_tabs, 1)
+        self.detail = detail
+        detail.installEventFilter(self)
 
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)  # the bottom dock is wide and low
         split.addWidget(self.tree)
         split.addWidget(detail)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([700, 500])
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([600, 600])  # the detail pane wide enough that the header's ARNs fit on a line
         self.splitter = split
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
@@ -265,9 +282,35 @@ class FindingsDock(QtWidgets.QWidget):
         self.subjectFocused.emit(node)
 
     # ---- details ----
+    def eventFilter(self, obj, event):
+        if obj is self.detail and event.type() == QtCore.QEvent.Type.Resize:
+            QtCore.QTimer.singleShot(0, self._fit_header)
+        return False
+
+    def _fit_header(self) -> None:
+        """The header as tall as its wrapped text, at most what the tabs below leave of the detail pane; beyond
+        that it scrolls, showing whole lines (so it never makes the dock taller nor cuts a line)."""
+        try:
+            scroll = self.detail_scroll
+            width = scroll.viewport().width() or scroll.width()
+        except RuntimeError:  # closed before the queued call ran
+            return
+        label = self.detail_title
+        need = label.heightForWidth(width)
+        if need < 0:
+            need = label.sizeHint().height()
+        spacing = max(0, self.detail.layout().spacing())
+        room = self.detail.height() - self.detail_tabs.minimumHeight() - spacing
+        if need <= room:
+            scroll.setFixedHeight(need)
+            return
+        scroll.setFixedHeight(_whole_lines_height(label, width, room))
+
     def _clear_detail(self) -> None:
         self.detail_title.setText("Select a finding to see its evidence and fix." if self.tree.topLevelItemCount()
                                   else "")
+        self.detail_title.setToolTip("")
+        self._fit_header()
         self.evidence_label.setText("")
         self.evidence_json.setPlainText("")
         self.remediation_label.setText("")
@@ -282,6 +325,8 @@ class FindingsDock(QtWidgets.QWidget):
         colour = SEVERITY_COLOURS.get(f.severity, "#6b7280")
         self.detail_title.setText(f"<b style='color:{colour}'>{f.severity.upper()}</b> <b>{_html(f.title)}</b>"
                                   f"<br>{_html(f.subject)}<br>{_html(f.message)}")
+        self.detail_title.setToolTip(f"{f.severity.upper()} {f.title}\n{f.subject}\n{f.message}")
+        self._fit_header()
         lines = []
         for i, e in enumerate(f.evidence):
             lines.append(f"{'Evidence' if i == 0 else 'Also'}: {e.policy} ({e.policy_kind}) at {e.json_path}")
@@ -315,6 +360,33 @@ class FindingsDock(QtWidgets.QWidget):
     def set_theme(self, name: str) -> None:
         for view in (self.evidence_json, self.remediation_json):
             view.highlighter.set_theme(name)
+
+
+def _line_bottoms(label: QtWidgets.QLabel, width: int) -> list[int]:
+    """Where each line of a rich-text label ends (pixels from its top) when wrapped to `width`."""
+    doc = QtGui.QTextDocument()
+    doc.setDocumentMargin(0)
+    doc.setDefaultFont(label.font())
+    doc.setHtml(label.text())
+    doc.setTextWidth(width)
+    out = []
+    block = doc.begin()
+    while block.isValid():
+        top = doc.documentLayout().blockBoundingRect(block).top()
+        lay = block.layout()
+        for i in range(lay.lineCount()):
+            ln = lay.lineAt(i)
+            out.append(int(top + ln.y() + ln.height() + 0.999))
+        block = block.next()
+    return out
+
+
+def _whole_lines_height(label: QtWidgets.QLabel, width: int, room: int) -> int:
+    """The tallest height up to `room` (but at least HEADER_MIN_LINES lines) that ends on a whole line."""
+    bottoms = _line_bottoms(label, width)
+    fit = [b for b in bottoms if b <= room]
+    least = bottoms[:HEADER_MIN_LINES][-1] if bottoms else 0
+    return max(fit[-1] if fit else 0, least)
 
 
 def _html(text: str) -> str:

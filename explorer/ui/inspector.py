@@ -58,6 +58,71 @@ def _tooltips(tree: QtWidgets.QTreeWidget) -> None:
         it += 1
 
 
+
+class ColumnFitter(QtCore.QObject):
+    """Keeps the columns of a QTreeWidget inside its viewport: every column but `stretch` is as wide as its
+    header and top-level rows need, up to a cap; the `stretch` column gets what is left (at least its minimum,
+    its text elided with the full text in the tooltip). When the viewport is too narrow, the columns named in
+    `shrink` give up room first, in that order, down to their minimum. Re-fitted on every viewport resize and
+    whenever `fit()` is called (after the rows change). Columns: {index: (minimum, cap)} in pixels."""
+
+    PADDING = 14  # cell margins of the style, both sides, plus a little air
+
+    def __init__(self, tree: QtWidgets.QTreeWidget, stretch: int, columns: dict, shrink: tuple = (),
+                 stretch_min: int = 140):
+        super().__init__(tree)
+        self.tree = tree
+        self.stretch = stretch
+        self.columns = dict(columns)
+        self.shrink = tuple(shrink)
+        self.stretch_min = stretch_min
+        header = tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
+        tree.viewport().installEventFilter(self)
+
+    def eventFilter(self, obj, event):
+        if event.type() == QtCore.QEvent.Type.Resize:
+            QtCore.QTimer.singleShot(0, self.fit)
+        return False
+
+    def content_width(self, col: int) -> int:
+        tree = self.tree
+        fm = QtGui.QFontMetrics(tree.font())
+        w = tree.header().sectionSizeHint(col)
+        for i in range(tree.topLevelItemCount()):
+            text = tree.topLevelItem(i).text(col)
+            if text:
+                w = max(w, fm.horizontalAdvance(text) + self.PADDING)
+        return w
+
+    def widths(self, available: int) -> dict:
+        """The width of every column for a viewport `available` pixels wide."""
+        out = {}
+        for col, (_lo, cap) in self.columns.items():
+            out[col] = min(cap, self.content_width(col))
+        need = self.stretch_min - (available - sum(out.values()))
+        for col in self.shrink:
+            if need <= 0:
+                break
+            lo = min(self.columns[col][0], out[col])
+            give = min(need, out[col] - lo)
+            out[col] -= give
+            need -= give
+        out[self.stretch] = max(self.stretch_min, available - sum(out.values()))
+        return out
+
+    def fit(self) -> None:
+        tree = self.tree
+        try:
+            available = tree.viewport().width()
+        except RuntimeError:  # the tree is gone (window closed before the queued fit ran)
+            return
+        for col, w in self.widths(available).items():
+            if col < tree.columnCount() and tree.columnWidth(col) != w:
+                tree.setColumnWidth(col, w)
+
+
 class PermissionsModel(QtCore.QAbstractTableModel):
     HEADERS = ["service", "access level", "action", "deciding statement", "condition"]
 
@@ -124,10 +189,11 @@ class Inspector(QtWidgets.QWidget):
         # path: hops
         self.hops = QtWidgets.QTreeWidget()
         self.hops.setHeaderLabels(["hop", "action", "max session", "requires"])
-        self.hops.setColumnWidth(0, 250)
-        self.hops.setColumnWidth(1, 150)
-        self.hops.setColumnWidth(2, 80)
         self.hops.setWordWrap(True)
+        # hop | action | max session | requires: the short columns sized to their text, "requires" and then
+        # "action" give up room first, the hop column takes the rest (full text in the tooltips)
+        self.hops_fit = ColumnFitter(self.hops, stretch=0, columns={1: (100, 200), 2: (60, 140), 3: (60, 240)},
+                                     shrink=(3, 1), stretch_min=140)
         self.session_note = QtWidgets.QLabel("")
         self.session_note.setWordWrap(True)
         hops_box = QtWidgets.QWidget()
@@ -415,6 +481,7 @@ class Inspector(QtWidgets.QWidget):
             decision_items(dec, h.edge.get(S.DECISION))
         self.hops.expandToDepth(0)
         _tooltips(self.hops)
+        self.hops_fit.fit()
         if final is not None:
             limit = final.session.limited_by
             secs = final.max_session_seconds

@@ -7,9 +7,12 @@ from PySide6 import QtCore, QtWidgets
 from explorer.graph import schema as S
 from explorer.render import style as ST
 from explorer.render.scene import requirements_text
+from explorer.ui.inspector import ColumnFitter
 from explorer.ui.model import PATH, ExplorerModel
 
 PATH_ROLE = QtCore.Qt.ItemDataRole.UserRole + 7
+COLUMNS = ("chain", "hops", "accounts", "session", "conditions")
+CHAIN, HOPS, ACCOUNTS, SESSION, CONDITIONS = range(len(COLUMNS))
 
 
 class PathsPanel(QtWidgets.QWidget):
@@ -30,9 +33,16 @@ class PathsPanel(QtWidgets.QWidget):
         self.clear_button.clicked.connect(model.clear_paths)
         self.status = QtWidgets.QLabel()
         self.tree = QtWidgets.QTreeWidget()
-        self.tree.setHeaderLabels(["chain", "hops", "accounts", "conditions", "session"])
+        self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setRootIsDecorated(False)
-        self.tree.setColumnWidth(0, 320)
+        self.tree.setUniformRowHeights(True)
+        # the dock is narrow: the short columns (hops, accounts, session limit) are sized to their text and stay
+        # in view, "conditions" gives up room first, the chain takes the rest, elided in the middle so both ends
+        # show (every cell's full text is in its tooltip)
+        self.tree.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
+        self.fitter = ColumnFitter(self.tree, stretch=0, columns={1: (40, 70), 2: (40, 90), 3: (60, 150),
+                                                                  4: (60, 260)},
+                                   shrink=(4,), stretch_min=140)
         self.tree.itemClicked.connect(self._clicked)
         self.tree.currentItemChanged.connect(lambda cur, prev: cur is not None and self._clicked(cur))
         form = QtWidgets.QFormLayout()
@@ -66,6 +76,7 @@ class PathsPanel(QtWidgets.QWidget):
         for path in m.paths:
             self._add(path)
         self.tree.blockSignals(False)
+        self.fitter.fit()
         if m.path_source and m.path_target:
             if m.paths_searching:
                 self.status.setText("Finding chains…")
@@ -88,11 +99,17 @@ class PathsPanel(QtWidgets.QWidget):
         if path.denied:
             conds.insert(0, "DENIED hop")
         secs = path.max_session_seconds
-        session = (ST.format_seconds(secs) if secs else "n/a") + (" (chained: 1 h cap)" if path.chained else "")
-        item = QtWidgets.QTreeWidgetItem([" → ".join(m.label(n) for n in path.nodes), str(len(path.hops)),
-                                          str(len(accounts)), "; ".join(conds) or "none", session])
-        item.setToolTip(0, "\n".join(path.nodes))
-        item.setToolTip(3, "\n".join(conds) or "none")
+        session = (ST.format_seconds(secs) if secs else "n/a") + (" (chained)" if path.chained else "")
+        chain = " → ".join(m.label(n) for n in path.nodes)
+        cells = {CHAIN: chain, HOPS: str(len(path.hops)), ACCOUNTS: str(len(accounts)), SESSION: session,
+                 CONDITIONS: "; ".join(conds) or "none"}
+        item = QtWidgets.QTreeWidgetItem([cells[c] for c in range(len(COLUMNS))])
+        item.setToolTip(CHAIN, chain + "\n\n" + "\n".join(path.nodes))
+        item.setToolTip(ACCOUNTS, ", ".join(m.snapshot.account_name(a) for a in accounts))
+        item.setToolTip(SESSION, session + ("\nrole chaining: the last hop is made with role-session credentials, "
+                                            "so AWS caps the session at one hour (1 h cap) whatever the role's "
+                                            "MaxSessionDuration" if path.chained else ""))
+        item.setToolTip(CONDITIONS, "\n".join(conds) or "none")
         item.setData(0, PATH_ROLE, path)
         self.tree.addTopLevelItem(item)
 
