@@ -6,8 +6,8 @@ The value `<absent>` fixes the key as absent (AWS does not send it). Keys not gi
 edge depending on them is conditional.
 
 Load problems: every command that analyses a snapshot loads it through `load_snapshot_arg` / `build_graph`
-(`graph_for`), which record the snapshot's load report (and, when `explorer.graph.policy_report` is present, the
-policy problems found compiling its policies) on `args`. Right after loading, a short summary of the errors and
+(`graph_for`), which record the snapshot's load report (and the policy problems found compiling its policies,
+`explorer.graph.policy_report`) on `args`. Right after loading, a short summary of the errors and
 warnings goes to stderr (unless `--quiet`); `print_json(obj, args)` adds the top-level "load_report" object;
 `finish(args)` (called by `main`) ends a text answer with "answers may be incomplete: ..." when files or items
 could not be loaded.
@@ -137,11 +137,8 @@ SUMMARY_ISSUE_LIMIT = 5  # issues the stderr summary lists (per snapshot); `info
 
 def policy_issues_of(tg):
     """The policy problems found compiling the graph's policies (`explorer.graph.policy_report.policy_issues`),
-    or None when that module is not part of this build."""
-    try:
-        from explorer.graph.policy_report import policy_issues
-    except ImportError:
-        return None
+    or None when they could not be listed (said on stderr)."""
+    from explorer.graph.policy_report import policy_issues
     try:
         return list(policy_issues(tg) or [])
     except Exception as exc:  # noqa: BLE001 - a report helper must not stop the answer; say so instead
