@@ -4,7 +4,6 @@
 a conditional decision)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -205,8 +204,6 @@ def test_findings_sarif_carries_load_notifications_and_stays_valid(truncated, ca
             if n["level"] == "error"} == {"organization.json", AUTH_444}
 
 
-@pytest.mark.skipif(importlib.util.find_spec("explorer.graph.policy_report") is None,
-                    reason="explorer.graph.policy_report is not part of this build")
 def test_policy_problems_join_the_load_report(bad_grammar, capsys):
     code, out, err = _run(capsys, "paths", bad_grammar, "--from", ALICE, "--to", BREAK_GLASS, "--json")
     assert code == 0
