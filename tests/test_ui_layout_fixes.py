@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from explorer.render import qt_canvas as QC
 from explorer.render import scene as SC
 from explorer.render import style as ST
 from explorer.ui.findings_dock import FindingsDock

@@ -238,7 +238,6 @@ class Build:
     """What the loader has built so far, shared by the file readers of one load."""
 
     def __init__(self, report: LoadReport):
-        from explorer.snapshot.model import Account  # noqa: F401  (import here keeps this module light)
         self.report = report
         self.accounts: dict = {}  # account id -> Account
         self.gaad_files: dict[str, list[str]] = {}  # account id -> GAAD files that filled it

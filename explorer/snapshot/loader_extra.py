@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from explorer.snapshot.loader_common import (Build, FileCtx, get_list, get_str, get_time, is_account_id, kind_of,
                                              parse_time, short)
-from explorer.snapshot.loader_gaad import valid_max_session
 from explorer.snapshot.model import (DEFAULT_MAX_SESSION_SECONDS, Account, Gap, Manifest, OidcProvider,
                                      ResourcePolicy, SamlProvider, account_of_arn)
 from explorer.snapshot.policy_document import try_decode_policy_document

@@ -127,7 +127,7 @@ def admin_reachable_external(snapshot, tg, settings):
             (f"{arn} ({access.describe()}) is reachable from {len(outside)} principal(s) outside the "
              f"organization: {', '.join(outside[:5])}{', ...' if len(outside) > 5 else ''}."),
             severity=CRITICAL if access.is_admin else HIGH,
-            evidence=(Evidence(policy="trust graph", policy_kind="graph", json_path=f"$.reach_to",
+            evidence=(Evidence(policy="trust graph", policy_kind="graph", json_path="$.reach_to",
                                data={"outside_sources": outside, "count": len(outside),
                                      "shortest_chains": _chains(paths, settings.max_chains),
                                      "access": access.to_json()}),),
