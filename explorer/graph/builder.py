@@ -22,6 +22,7 @@ from explorer.graph.edges import (EdgeData, and_requirements, badges, caller_pol
 from explorer.graph.indexes import (IdentityIndex, TrustNames, WELL_KNOWN_WEB_IDENTITY, parse_entity,
                                     parse_session, provider_account, read_trust)
 from explorer.graph.policies import PolicyCompiler
+from explorer.graph.session_tags import allows_tag_session, tag_alternatives, tag_names
 from explorer.iam.context import UNKNOWN, Context
 from explorer.iam.decision import Decision
 from explorer.iam.conditions import evaluate_conditions
@@ -117,11 +118,6 @@ class SessionTagCandidate(Candidate):
         self.principal = cand.principal
         self.keys = cand.keys
         self.tag_keys = tag_keys  # lower-case aws:principaltag/... keys left unknown
-
-
-def _allows_tag_session(trust) -> bool:
-    """Whether a compiled trust policy has an Allow statement for sts:TagSession (for some principal)."""
-    return trust is not None and any(st.effect == "Allow" for st in trust.candidates("sts:tagsession"))
 
 
 def _lower_dict(values: dict) -> dict:
@@ -550,14 +546,14 @@ class TrustGraph:
 
     def _decide(self, cand: Candidate) -> EdgeData | None:
         """Decide one candidate (see _decide_as_is). A role-session caller whose session may carry session tags
-        that the candidate's policies read (session_tag_keys) and that gets no edge, or a denied one, with its
-        role's own tags is decided again with those tags open: an edge that the right session tags allow is kept,
-        conditional on them (SESSION_TAGS names them; docs/trust-graph.md "Session tags")."""
+        that the candidate's policies read (session_tag_keys) and that gets no edge, a denied one or a conditional
+        one with its role's own tags is decided again with those tags open: what the right session tags allow is
+        added as requirement alternatives (SESSION_TAGS names the tags; docs/trust-graph.md "Session tags")."""
         data = self._decide_as_is(cand)
-        if data is None or data[S.STATE] == S.DENIED:
+        if data is None or data[S.STATE] != S.ALLOWED:
             tag_keys = self.session_tag_keys(cand)
             if tag_keys:
-                tagged = self._decide_with_session_tags(cand, tag_keys)
+                tagged = self._decide_with_session_tags(cand, tag_keys, data)
                 if tagged is not None:
                     return tagged
         return data
@@ -574,7 +570,7 @@ class TrustGraph:
             info = self.roles.get(cand.caller)
             caller = self.callers.get(cand.caller)
             taggable = self._tag_sessions[cand.caller] = bool(
-                info is not None and caller is not None and not caller.foreign and _allows_tag_session(info.trust))
+                info is not None and caller is not None and not caller.foreign and allows_tag_session(info.trust))
         if not taggable:
             return _NOTHING
         analyst = self._analyst
@@ -601,9 +597,11 @@ class TrustGraph:
                 unknown=caller.unknown | tag_keys)
         return twin
 
-    def _decide_with_session_tags(self, cand: Candidate, tag_keys: frozenset) -> EdgeData | None:
-        """The edge of a candidate whose caller's session carries the right session tags: conditional on
-        requirements that name some of those tags, or None when no tag value makes the hop allowed."""
+    def _decide_with_session_tags(self, cand: Candidate, tag_keys: frozenset, base: EdgeData | None
+                                  ) -> EdgeData | None:
+        """The edge of a candidate whose caller's session may carry session tags (explorer/graph/session_tags.py),
+        given its edge with the role's own tags (`base`: None, denied or conditional): conditional on the base
+        edge's alternatives and the alternatives that need session tags, or None when no session tag adds one."""
         tagged = SessionTagCandidate(cand, tag_keys)
         caller = self._caller_of(tagged)
         info = self.roles[cand.role]
@@ -621,16 +619,27 @@ class TrustGraph:
             out = self._outcome(tagged, caller, info, ctx, request)
         if out is None or out[0] == S.DENIED:
             return None
-        state, requires, reason, badge, notes = out
-        needed = sorted({r.key.lower()[len("aws:principaltag/"):] for alt in requires for r in alt
-                         if r.key.lower() in tag_keys})
-        if not needed:
-            return None  # (the tags were not what refused it)
+        _state, requires, reason, _badge, notes = out
+        own = self.callers[cand.caller].defaults  # the role's own tag values
+        found = [(alt, needs) for alt, needs in tag_alternatives(requires, tag_keys, own) if needs]
+        if not found:
+            return None  # (no alternative needs a session tag: the role's own tags decide)
+        combined = list(base[S.REQUIRES]) if base is not None and base[S.STATE] == S.CONDITIONAL else []
+        for alt, _needs in found:
+            if alt not in combined:
+                combined.append(alt)
+        combined = tuple(combined)
+        needed = tag_names(set().union(*(needs for _alt, needs in found)))
         role_name = cand.caller.rsplit("/", 1)[-1]
-        notes = (*notes, f"needs session tags ({', '.join(needed)}) on the session of {role_name}: its trust "
-                         "policy allows sts:TagSession, so whoever assumed it may have set them (D11); with the "
-                         "role's own tags this hop is not allowed")
-        data = self._edge_data(tagged, caller, info, (S.CONDITIONAL, requires, reason, badge, notes), key is not None)
+        notes = (*notes, f"session tags ({', '.join(needed)}) on the session of {role_name} open this hop: its "
+                         "trust policy allows sts:TagSession, so whoever assumed it may have set them (D11); the "
+                         "alternatives naming aws:PrincipalTag/" + ", aws:PrincipalTag/".join(needed)
+                         + " need them passed")
+        tail = reason.split(": ", 1)[1] if ": " in reason else reason
+        it = self._intern
+        out = (S.CONDITIONAL, it(combined), it(f"allowed if {requirement_text(combined)}: {tail}"),
+               it(badges(combined)), notes)
+        data = self._edge_data(tagged, caller, info, out, key is not None)
         data[S.SESSION_TAGS] = tuple(needed)
         return data
 
