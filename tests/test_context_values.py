@@ -225,3 +225,77 @@ def test_engine_still_matches_nothing_on_an_unparsable_value():
     base = parse_request(dict(DENY_OUTSIDE, context={"aws:SourceIp": "203.0.113.7"}))
     garbage = dataclasses.replace(base, context=Context({"aws:SourceIp": "not-an-ip"}))
     assert evaluate(garbage).result.value == "ExplicitDeny"  # NotIpAddress holds for a non-address
+
+
+# ---------------------------------------------------------------- documented global keys with a type; finite numbers
+@pytest.mark.parametrize("key,kind", [
+    ("aws:EC2InstanceSourcePrivateIPv4", IP), ("aws:Ec2InstanceSourcePrivateIPv4", IP),
+    ("aws:AssumedRoot", BOOL), ("aws:IsMcpServiceAction", BOOL), ("aws:ViaAWSMCPService", BOOL),
+    # strings / ARNs: anything goes
+    ("aws:EC2InstanceSourceVPC", None), ("aws:SourceVpce", None), ("aws:RequestedRegion", None),
+    ("aws:CalledViaFirst", None), ("aws:CalledViaLast", None), ("aws:CalledVia", None),
+])
+def test_expected_type_of_more_global_keys(key, kind):
+    assert expected_type(key) == kind
+
+
+@pytest.mark.parametrize("key,value", [
+    ("aws:EC2InstanceSourcePrivateIPv4", "garbage"), ("aws:EC2InstanceSourcePrivateIPv4", "10.0.0.256"),
+    ("aws:AssumedRoot", "garbage"), ("aws:AssumedRoot", "yes"), ("aws:IsMcpServiceAction", "1"),
+    # non-finite numbers: the float parsers take them, AWS numeric / epoch values never are
+    ("aws:MultiFactorAuthAge", "inf"), ("aws:MultiFactorAuthAge", "Infinity"), ("aws:MultiFactorAuthAge", "-inf"),
+    ("aws:MultiFactorAuthAge", "nan"), ("aws:MultiFactorAuthAge", "1e400"),
+    ("aws:EpochTime", "inf"), ("aws:EpochTime", "-Infinity"),
+    ("aws:TokenIssueTime", "inf"), ("aws:TokenIssueTime", "nan"), ("aws:CurrentTime", "Infinity"),
+    ("s3:max-keys", "inf"),
+])
+def test_more_refused_values(key, value):
+    problem = value_problem(key, value)
+    assert problem is not None and key in problem and repr(value) in problem and "expected" in problem
+
+
+@pytest.mark.parametrize("key,value", [
+    ("aws:EC2InstanceSourcePrivateIPv4", "10.0.1.10"), ("aws:AssumedRoot", "true"), ("aws:AssumedRoot", "FALSE"),
+    ("aws:IsMcpServiceAction", "true"), ("aws:EC2InstanceSourceVPC", "vpc-0123"), ("aws:MultiFactorAuthAge", "1e3"),
+    ("aws:MultiFactorAuthAge", "-0"), ("aws:EpochTime", "1768471200.5"),
+])
+def test_more_accepted_values(key, value):
+    assert value_problem(key, value) is None
+
+
+def test_cli_garbage_in_newly_typed_keys_exits_2(capsys):
+    for assignment, expected in (("aws:EC2InstanceSourcePrivateIPv4=garbage", "IPv4 or IPv6"),
+                                 ("aws:AssumedRoot=garbage", '"true" or "false"'),
+                                 ("aws:MultiFactorAuthAge=inf", "finite number")):
+        code = main(["reach", str(DEMO_ORG), "--from", PROD_DEPLOY, "--context", assignment])
+        err = capsys.readouterr().err
+        assert code == 2, assignment
+        assert assignment.split("=")[0] in err and expected in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- absent and valued at once: contradictory
+@pytest.mark.parametrize("items", [
+    ["aws:SourceIp=1.2.3.4", f"aws:SourceIp={ABSENT_VALUE}"],
+    [f"aws:SourceIp={ABSENT_VALUE}", "aws:SourceIp=1.2.3.4"],
+    [f"aws:SourceIp={ABSENT_VALUE}", "AWS:SOURCEIP=1.2.3.4"],
+    ["sts:ExternalId=a", "sts:ExternalId=b", f"sts:externalid={ABSENT_VALUE}"],
+])
+def test_parse_assignments_refuses_absent_with_values(items):
+    with pytest.raises(InputError) as exc:
+        parse_assignments(items)
+    text = str(exc.value)
+    assert ABSENT_VALUE in text and "both" in text
+    assert items[0].split("=")[0] in text  # named as first given
+
+
+def test_parse_assignments_absent_twice_is_fine():
+    assert parse_assignments([f"aws:SourceIp={ABSENT_VALUE}", f"aws:sourceip={ABSENT_VALUE}"]) == {"aws:SourceIp": None}
+
+
+@pytest.mark.parametrize("first,second", [("1.2.3.4", ABSENT_VALUE), (ABSENT_VALUE, "1.2.3.4")])
+def test_cli_absent_and_value_for_one_key_exits_2(capsys, first, second):
+    code = main(["reach", str(DEMO_ORG), "--from", PROD_DEPLOY, "--context", f"aws:SourceIp={first}",
+                 "--context", f"aws:SourceIp={second}"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "aws:SourceIp" in err and ABSENT_VALUE in err and "Traceback" not in err

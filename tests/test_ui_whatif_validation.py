@@ -108,3 +108,56 @@ def test_demo_window_keeps_its_context_on_bad_input(qtbot, tmp_path):
     assert window.model.tg.context == before
     assert "not-an-ip" in w.error_text("source_ip")
     assert "Fixed: aws:SourceIp=not-an-ip" not in w.status.text()
+
+
+# ---------------------------------------------------------------- the absent marker in the tag and ExternalId fields
+def test_absent_principal_tag_fixes_the_tag_key_as_absent(panel):
+    panel.tags.setText("team=<absent>, env=prod")
+    panel.apply()
+    ctx = panel.model.applied[-1]
+    assert ctx.is_known("aws:PrincipalTag/team") and ctx.get("aws:PrincipalTag/team") is None
+    assert ctx.get("aws:PrincipalTag/env") == ("prod",)
+
+
+def test_principal_tag_absent_and_valued_is_refused(panel):
+    panel.tags.setText("team=<absent>, Team=platform")
+    panel.apply()
+    assert panel.model.applied == []
+    assert "<absent>" in panel.error_text("tags") and "team" in panel.error_text("tags")
+
+
+def test_external_id_absent_mixed_with_values_is_refused(panel):
+    panel.external_id.setText("<absent>, abc")
+    panel.apply()
+    assert panel.model.applied == []
+    assert "sts:ExternalId" in panel.error_text("external_id") and "<absent>" in panel.error_text("external_id")
+    panel.external_id.setText("<absent>")
+    panel.apply()
+    ctx = panel.model.applied[-1]
+    assert ctx.is_known("sts:ExternalId") and ctx.get("sts:ExternalId") is None
+
+
+def test_other_line_absent_and_value_is_refused(panel):
+    panel.extra.setPlainText("aws:SourceIp=10.0.0.1\naws:SourceIp=<absent>")
+    panel.apply()
+    assert panel.model.applied == []
+    assert panel.error_text("extra").startswith("line 2: aws:SourceIp is given both as <absent>")
+
+
+def test_status_line_tells_absent_keys_from_values(panel):
+    import networkx as nx
+
+    from explorer.iam.context import Context
+
+    class FakeTrustGraph:
+        graph = nx.DiGraph()
+
+    panel.model.tg = FakeTrustGraph()
+    panel.model.context = Context({"aws:PrincipalTag/team": None, "aws:PrincipalTag/env": "<absent>",
+                                   "sts:ExternalId": ["a", "b"]}, closed=False)
+    panel.model.graphChanged.emit()
+    text = panel.status.text()
+    assert "aws:PrincipalTag/team absent" in text
+    assert "aws:PrincipalTag/team=" not in text
+    assert "aws:PrincipalTag/env=<absent>" in text  # a literal string value is still shown as a value
+    assert "sts:ExternalId=[a, b]" in text

