@@ -32,3 +32,20 @@ def set_fake_aws_environment(mp, folder: Path) -> None:
     mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "no-credentials"))
     mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
     mp.setattr(collect_aws, "BACKOFF_BASE_SECONDS", 0.0)
+
+
+def run_cli(capsys, *argv):
+    """(exit code, stdout, stderr) of the command line with these arguments."""
+    from explorer.cli import main
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def edit_json(path: Path, change) -> None:
+    """Read a JSON file, let `change(document)` edit it in place, write it back."""
+    import json
+    doc = json.loads(path.read_text("utf-8"))
+    change(doc)
+    path.write_text(json.dumps(doc, indent=1), "utf-8")
+

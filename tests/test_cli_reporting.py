@@ -11,8 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import DEMO_ORG
-from explorer.cli import main
+from conftest import DEMO_ORG, run_cli as _run
 
 ALICE = "arn:aws:iam::222222222222:user/people/alice.nguyen"
 BOB = "arn:aws:iam::222222222222:user/people/bob.martin"
@@ -25,16 +24,10 @@ SANDBOX_OAAR = "arn:aws:iam::888888888888:role/OrganizationAccountAccessRole"  #
 ORG_ADMIN = "arn:aws:iam::111111111111:role/okta/OrgAdmin"
 AUTH_444 = "accounts/444444444444/authorization-details.json"
 AUTH_222 = "accounts/222222222222/authorization-details.json"
-ASSUMED_NOTE = "MaxSessionDuration not in the snapshot (roles.json missing): 3600 s assumed"
+ASSUMED_NOTE = "MaxSessionDuration not in the snapshot (roles.json missing or unreadable): 3600 s assumed"
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 pytestmark = pytest.mark.skipif(not DEMO_ORG.exists(), reason="demo organization not present")
-
-
-def _run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _copy_demo(dest: Path) -> Path:

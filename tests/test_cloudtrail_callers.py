@@ -155,3 +155,20 @@ def test_demo_findings_with_wrong_external_id_name_the_vendor(capsys):
                 if f["subject"] == VENDOR_ROLE]
     assert len(messages) == 1 and f"CloudTrail shows {VENDOR} assuming {VENDOR_ROLE}" in messages[0]
     assert ANY_ACCOUNT_CALLER not in messages[0]
+
+
+def test_the_loader_keeps_what_the_call_passed(tmp_path):
+    """requestParameters.externalId and serialNumber (an MFA device) are kept on the event."""
+    import json as _json
+    from explorer.snapshot.loader_common import FileCtx
+    from explorer.snapshot.loader_trail import load_trail
+    from explorer.snapshot.report import LoadReport
+    rec = {"eventName": "AssumeRole", "eventTime": "2026-11-01T00:00:00Z", "eventID": "e",
+           "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111111111111:user/u", "accountId": "111111111111"},
+           "requestParameters": {"roleArn": "arn:aws:iam::222222222222:role/r", "roleSessionName": "s",
+                                 "externalId": "x-1", "serialNumber": "arn:aws:iam::111111111111:mfa/u"}}
+    plain = {**rec, "requestParameters": {"roleArn": "arn:aws:iam::222222222222:role/r", "roleSessionName": "s"}}
+    out: list = []
+    load_trail(_json.loads(_json.dumps({"Records": [rec, plain]})), FileCtx(LoadReport(), "cloudtrail/x.json"), out)
+    assert (out[0].external_id, out[0].mfa_authenticated) == ("x-1", True)
+    assert (out[1].external_id, out[1].mfa_authenticated) == (None, None)

@@ -1,7 +1,9 @@
 """The rules for session tags on role sessions (explorer/graph/session_tags.py, D11)."""
 from __future__ import annotations
 
-from explorer.graph.session_tags import allows_tag_session, requirement_holds, tag_alternatives, tag_names
+from explorer.graph.session_tags import allows_tag_session, tag_alternatives, tag_names
+from explorer.iam.conditions import requirement_holds
+from explorer.iam.context import UNKNOWN
 from explorer.iam import compile_policy
 from explorer.iam.decision import Requirement
 
@@ -12,17 +14,22 @@ def _req(op, *values, key="aws:PrincipalTag/team"):
     return Requirement(key, op, tuple(values))
 
 
-def test_requirement_holds_on_present_and_absent_values():
-    assert requirement_holds(_req("StringEquals", "admin"), ("admin",)) is True
-    assert requirement_holds(_req("StringEquals", "admin"), ("dev",)) is False
-    assert requirement_holds(_req("StringEquals", "admin"), None) is False
-    assert requirement_holds(_req("StringEqualsIfExists", "admin"), None) is True
-    assert requirement_holds(_req("StringNotEquals", "admin"), None) is True
-    assert requirement_holds(_req("Null", "true"), None) is True
-    assert requirement_holds(_req("Null", "true"), ("dev",)) is False
-    assert requirement_holds(_req("not(StringLike)", "ad*"), ("admin",)) is False
-    assert requirement_holds(_req("StringLike", "ad*"), ("admin",)) is True
-    assert requirement_holds(_req("NoSuchOperator", "x"), ("x",)) is None
+def _holds(req, value):
+    return requirement_holds(req, lambda _key: value)
+
+
+def test_requirement_holds_on_present_absent_and_unknown_values():
+    assert _holds(_req("StringEquals", "admin"), ("admin",)) is True
+    assert _holds(_req("StringEquals", "admin"), ("dev",)) is False
+    assert _holds(_req("StringEquals", "admin"), None) is False
+    assert _holds(_req("StringEqualsIfExists", "admin"), None) is True
+    assert _holds(_req("StringNotEquals", "admin"), None) is True
+    assert _holds(_req("Null", "true"), None) is True
+    assert _holds(_req("Null", "true"), ("dev",)) is False
+    assert _holds(_req("not(StringLike)", "ad*"), ("admin",)) is False
+    assert _holds(_req("StringLike", "ad*"), ("admin",)) is True
+    assert _holds(_req("StringEquals", "admin"), UNKNOWN) is None
+    assert _holds(_req("NoSuchOperator", "x"), ("x",)) is None
 
 
 def test_a_session_tag_changes_a_tag_value_but_never_removes_it():

@@ -80,7 +80,8 @@ class Hop:
         if self.edge.get(S.SESSION_TAGS):
             out["session_tags"] = list(self.edge[S.SESSION_TAGS])
         if not self.max_session_known:
-            out["max_session_note"] = "MaxSessionDuration not in the snapshot (roles.json missing): 3600 s assumed"
+            out["max_session_note"] = ("MaxSessionDuration not in the snapshot (roles.json missing or unreadable): "
+                                   "3600 s assumed")
         return out
 
 
@@ -171,7 +172,7 @@ class RolePath:
                "limited_by": final.session.limited_by, "chained": final.chained,
                "reason": final.session.reason}
         if not final.max_session_known and final.edge is not None:
-            out["note"] = "MaxSessionDuration not in the snapshot (roles.json missing): 3600 s assumed"
+            out["note"] = "MaxSessionDuration not in the snapshot (roles.json missing or unreadable): 3600 s assumed"
         return out
 
     def to_json(self) -> dict:
@@ -181,7 +182,8 @@ class RolePath:
         if self.denied:
             out["denied"] = True
         if self.final is not None and not self.final.max_session_known:
-            out["max_session_note"] = "MaxSessionDuration not in the snapshot (roles.json missing): 3600 s assumed"
+            out["max_session_note"] = ("MaxSessionDuration not in the snapshot (roles.json missing or unreadable): "
+                                   "3600 s assumed")
         return out
 
     def describe(self) -> list[str]:
@@ -208,7 +210,8 @@ class RolePath:
             else:
                 lines.append(f"     session: at most {h.max_session_seconds} s ({h.session.limited_by})")
             if not h.max_session_known:
-                lines.append("     note: MaxSessionDuration not in the snapshot (roles.json missing): 3600 s assumed")
+                lines.append("     note: MaxSessionDuration not in the snapshot (roles.json missing or unreadable): "
+                             "3600 s assumed")
         return lines
 
 

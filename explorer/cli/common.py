@@ -204,7 +204,18 @@ class LoadedSnapshot:
         policy_errors = _counted(self.policy_issues)[0]
         if policy_errors:
             lines.append(f"  answers may be incomplete: {len(policy_errors)} policy item(s) could not be compiled")
+        dropped = self.dropped_text()
+        if dropped:
+            lines.append(f"  {dropped}")
         return lines
+
+    def dropped_text(self) -> str | None:
+        """"answers may be incomplete: policy problems made the engine ignore ..." when policy problems dropped
+        whole policies or statements (explorer.graph.policy_report.dropped_text), else None."""
+        if not self.policy_issues:
+            return None
+        from explorer.graph.policy_report import dropped_policies, dropped_text
+        return dropped_text(dropped_policies(self.policy_issues))
 
     def to_json(self) -> dict:
         out = {"errors": len(self.errors), "warnings": len(self.warnings),
@@ -264,15 +275,20 @@ def load_report_json(args) -> dict | None:
 
 
 def finish(args) -> None:
-    """After a text answer: say that answers may be incomplete when a snapshot had load errors (JSON answers
-    carry "load_report" instead)."""
+    """After a text answer: say that answers may be incomplete when a snapshot had load errors, or when policy
+    problems made the engine ignore whole policies or statements (JSON answers carry "load_report" instead).
+    This is part of the answer: `--quiet` leaves it."""
     if getattr(args, "json", False) or getattr(args, "sarif", False):
         return
     for ls in loaded_snapshots(args):
+        name = f" ({ls.label} snapshot)" if ls.label else ""
         if ls.errors:
-            name = f" ({ls.label} snapshot)" if ls.label else ""
             sys.stdout.write(f"\nNote{name}: {incomplete_text(len(ls.errors))} - see the load summary on "
                              f"stderr or `info {ls.path}`.\n")
+        dropped = ls.dropped_text()
+        if dropped:
+            sys.stdout.write(f"\nNote{name}: {dropped} - the policy problems are listed on stderr (unless --quiet) "
+                             "and under \"policy_issues\" in --json answers.\n")
 
 
 def resolve(tg, text: str, what: str) -> str:

@@ -2,11 +2,15 @@
 removed between two snapshots (explorer/analysis/diff.py). Exit 0 when it ran, whatever changed.
 
 The load problems of both snapshots are reported (stderr summary, "load_report" in the JSON with each snapshot's
-report under "old" / "new"). A change that may come from a file that could not be loaded is flagged: an edge or
-admin chain removed (or changed) while the NEW snapshot had load errors in the account of one of its ends (or in
-a file of no one account, such as organization.json), or added while the OLD snapshot had such errors. Text marks
-it "[may be a load error: FILE]"; JSON gives the edge or chain entry "load_errors": [FILE, ...] (and, for
-principals, "principals_load_errors": {"added" | "removed": {ARN: [FILE, ...]}})."""
+report under "old" / "new"). A change that may come from a file that could not be loaded is flagged: an edge
+added, removed or changed, or an admin chain added or lost, while EITHER snapshot had load errors in a file of
+the account of one of its nodes (for a chain: of any node of the chain, so of any of its edges) or in a file of
+no one account, such as organization.json. Both snapshots count in both directions: a lost file of SCPs in the
+new snapshot can add edges and chains (nothing denies them any more) as well as remove them, and a broken old
+snapshot can make edges look added or removed alike. A principal is flagged when it was removed while the new
+snapshot had such errors, or added while the old one had. Text marks a flagged change "[may be a load error:
+FILE]"; JSON gives the edge or chain entry "load_errors": [FILE, ...] (and, for principals,
+"principals_load_errors": {"added" | "removed": {ARN: [FILE, ...]}})."""
 from __future__ import annotations
 
 import re
@@ -80,19 +84,17 @@ def run(args) -> int:
     d = diff_graphs(graph_for(old, args), graph_for(new, args), max_hops=args.max_hops)
     loaded_old, loaded_new = loaded_snapshots(args)[-2:]
     old_err, new_err = error_files_by_account(loaded_old), error_files_by_account(loaded_new)
-    # (kind, key) -> the error files that may explain the change: removed / lost by the new snapshot's errors,
-    # added by the old one's, changed by either.
+    # (kind, key) -> the error files that may explain the change. Edges and chains: the errors of either snapshot
+    # (a missing SCP file in one snapshot adds as well as removes edges and chains); for a chain, the accounts of
+    # all its nodes (so of all its edges). Principals: removed by the new snapshot's errors, added by the old one's.
+    either_err = _merge(old_err, new_err)
     flagged = {}
-    for e in d.edges_removed:
-        flagged[("edge", e.key)] = suspect_files(new_err, e.source, e.target)
-    for e in d.edges_added:
-        flagged[("edge", e.key)] = suspect_files(old_err, e.source, e.target)
+    for e in d.edges_removed + d.edges_added:
+        flagged[("edge", e.key)] = suspect_files(either_err, e.source, e.target)
     for c in d.edges_changed:
-        flagged[("edge", c.old.key)] = suspect_files(_merge(old_err, new_err), c.old.source, c.old.target)
-    for c in d.chains_lost:
-        flagged[("chain", (c.source, c.admin_role))] = suspect_files(new_err, *c.chain)
-    for c in d.chains_added:
-        flagged[("chain", (c.source, c.admin_role))] = suspect_files(old_err, *c.chain)
+        flagged[("edge", c.old.key)] = suspect_files(either_err, c.old.source, c.old.target)
+    for c in d.chains_lost + d.chains_added:
+        flagged[("chain", (c.source, c.admin_role))] = suspect_files(either_err, c.source, *c.chain, c.admin_role)
     for p in d.principals_removed:
         flagged[("principal", p)] = suspect_files(new_err, p)
     for p in d.principals_added:

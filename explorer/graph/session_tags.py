@@ -13,8 +13,7 @@ this module holds the rules it applies to that second answer:
 """
 from __future__ import annotations
 
-from explorer.iam import formula as F
-from explorer.iam.conditions import compile_conditions, evaluate_conditions
+from explorer.iam.conditions import requirement_holds
 
 PRINCIPAL_TAG = "aws:principaltag/"
 
@@ -30,27 +29,6 @@ def allows_tag_session(trust) -> bool:
                 and not st.not_principal):
             return False
     return any(st.effect == "Allow" for st in statements)
-
-
-def requirement_holds(req, value) -> bool | None:
-    """Whether a requirement (key, operator, values) holds when its key has `value` (a tuple of strings, or None
-    when the key is absent); None when it cannot be told (an operator the engine cannot compile, variables)."""
-    op = req.operator
-    negate = op.startswith("not(") and op.endswith(")")
-    if negate:
-        op = op[4:-1]
-    conditions, problems, _ = compile_conditions({op: {req.key: list(req.values)}}, variables_allowed=True,
-                                                 where="requirement")
-    if problems or len(conditions) != 1 or conditions[0].has_vars:
-        return None
-    got = evaluate_conditions(conditions, lambda _key: value)
-    if got is F.TRUE:
-        held = True
-    elif not got:
-        held = False
-    else:
-        return None
-    return not held if negate else held
 
 
 def tag_alternatives(requires, tag_keys: frozenset, own: dict) -> list[tuple[tuple, frozenset]]:
@@ -69,7 +47,7 @@ def tag_alternatives(requires, tag_keys: frozenset, own: dict) -> list[tuple[tup
             if mine is not None and req.operator == "Null" and tuple(req.values) == ("true",):
                 possible = False  # the role has this tag: a session tag can change its value, not remove it
                 break
-            if requirement_holds(req, mine) is not True:
+            if requirement_holds(req, lambda _key: mine) is not True:
                 needs.add(key)
         if possible:
             out.append((tuple(alt), frozenset(needs)))

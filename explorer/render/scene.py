@@ -217,7 +217,7 @@ def node_tooltip(graph: nx.MultiDiGraph, node, estate: L.Estate | None = None) -
     if kind in (S.ROLE, S.SERVICE_LINKED_ROLE) and a.get(S.MAX_SESSION):
         known = a.get(S.MAX_SESSION_KNOWN, True)
         lines.append(f"MaxSessionDuration {ST.format_seconds(a.get(S.MAX_SESSION))}"
-                     + ("" if known else " (assumed: roles.json missing)"))
+                     + ("" if known else " (assumed: roles.json missing or unreadable)"))
     tags = a.get(S.TAGS) or {}
     if tags:
         lines.append("tags: " + ", ".join(f"{k}={v}" for k, v in list(tags.items())[:6])

@@ -47,7 +47,8 @@ def load_trail(doc: object, ctx: FileCtx, out: list[TrailEvent]) -> int:
         out.append(TrailEvent(
             event_time=parse_time(rec.get("eventTime")), event_name=name, role_arn=role_arn,  # type: ignore
             caller_arn=_s(ident.get("arn")), caller_type=caller_type, caller_identity_provider=provider,
-            caller_account=caller_account(ident),
+            caller_account=caller_account(ident), external_id=_s(params.get("externalId")),
+            mfa_authenticated=True if _s(params.get("serialNumber")) else None,
             session_name=_s(params.get("roleSessionName")), source_ip=_s(rec.get("sourceIPAddress")),
             recipient_account_id=_s(rec.get("recipientAccountId")), error_code=_s(rec.get("errorCode")),
             event_id=_s(rec.get("eventID")) or "", source=f"{ctx.file}#$.Records[{i}]"))

@@ -278,6 +278,9 @@ class TrailEvent:
     caller_identity_provider: str | None = None  # SAML/OIDC provider or service principal
     # the calling account the event names (userIdentity.accountId): all an AWSAccount event says of its caller
     caller_account: str | None = None
+    external_id: str | None = None  # requestParameters.externalId
+    # True when the call passed an MFA device (requestParameters.serialNumber); None: the event does not say
+    mfa_authenticated: bool | None = None
     session_name: str | None = None
     source_ip: str | None = None
     recipient_account_id: str | None = None

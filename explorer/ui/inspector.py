@@ -472,7 +472,7 @@ class Inspector(QtWidgets.QWidget):
                 lines.append("role chaining: this hop is made with role-session credentials, so AWS caps the "
                              "session at one hour whatever the role's MaxSessionDuration")
             if not h.max_session_known:
-                lines.append("note: MaxSessionDuration is not in the snapshot (roles.json missing): 3600 s assumed")
+                lines.append("note: MaxSessionDuration is not in the snapshot (roles.json missing or unreadable): 3600 s assumed")
             for text in lines:
                 child = QtWidgets.QTreeWidgetItem(item, [text])
                 child.setFirstColumnSpanned(True)

@@ -4,7 +4,10 @@ by explorer.analysis.cloudtrail.overlay, computed in the background.
 On the graph every used edge gets a purple mark, thicker the more it was used, with a badge "N×"; "Only used
 edges" hides every edge no event used (the model's edge filter; the nodes stay where they are). The CloudTrail
 dock lists the used edges (count, first and last seen, session names), the assumptions the snapshot cannot
-explain (with the reason, first and last seen and the session names) and the failed attempts.
+explain (with the reason, first and last seen and the session names) and the failed attempts. An event that names
+only the calling account, with several of that account's principals holding an edge to the role, marks each of
+those edges "possibly used (the event names only the account)": a "N×?" badge on the graph, a row of its own in
+the Used edges tab, and they count as used for "Only used edges".
 """
 from __future__ import annotations
 
@@ -104,6 +107,12 @@ class TrailController(QtCore.QObject):
             tip = "\n".join(f"{k}: {use.count} times, {_t(use.first_seen)} – {_t(use.last_seen)} "
                             f"({', '.join(sorted(use.session_names)) or 'no session name'})" for k, use in uses)
             out[pair] = M.EdgeMark(M.MARK_USED, f"{count}×", weight=1.0 + math.log2(count) * 0.6, tooltip=tip)
+        for (u, v, k), use in sorted(ov.possible_use.items()):
+            if (u, v) in out:
+                continue  # already drawn as used
+            tip = (f"{k}: {use.possible_reason}: {use.count} times, {_t(use.first_seen)} – {_t(use.last_seen)}; "
+                   f"other candidates: {', '.join(sorted(use.candidates))}")
+            out[(u, v)] = M.EdgeMark(M.MARK_USED, f"{use.count}×?", weight=1.0, tooltip=tip)
         return out
 
     def _apply(self) -> None:
@@ -113,7 +122,7 @@ class TrailController(QtCore.QObject):
         else:
             m.clear_edge_marks(OWNER)
         if self.only_used and self.overlay is not None:
-            m.set_edge_filter(set(self.overlay.edge_use), name=FILTER)
+            m.set_edge_filter(set(self.overlay.edge_use) | set(self.overlay.possible_use), name=FILTER)
         elif m.edge_filter is not None and m.edge_filter[0] == FILTER:
             m.set_edge_filter(None)
 
@@ -190,6 +199,8 @@ class TrailDock(QtWidgets.QWidget):
             return
         lab = c.label
         self.status.setText(f"{ov.event_count} assume events: {len(ov.edge_use)} edges used, "
+                            + (f"{len(ov.possible_use)} possibly used (the event names only the account), "
+                               if ov.possible_use else "") +
                             f"{len(ov.unexplained)} unexplained assumptions, "
                             f"{sum(ov.failed.values())} failed attempts; "
                             f"{len(ov.unused_edges)} allowed or conditional edges never used in these events."
@@ -201,6 +212,14 @@ class TrailDock(QtWidgets.QWidget):
                                                          ", ".join(sorted(use.session_names))])
             item.setData(0, ROLE_ITEM, ("edge", u, v))
             item.setToolTip(0, f"{u} → {v}\ncallers: {', '.join(sorted(use.callers))}")
+        for (u, v, k), use in sorted(ov.possible_use.items(), key=lambda kv: (-kv[1].count, kv[0])):
+            item = QtWidgets.QTreeWidgetItem(self.used, [
+                f"{lab(u)} → {lab(v)} ({k}) — possibly used (the event names only the account)", str(use.count),
+                _t(use.first_seen), _t(use.last_seen), ", ".join(sorted(use.session_names))])
+            item.setData(0, ROLE_ITEM, ("edge", u, v))
+            item.setToolTip(0, f"{u} → {v}\n{use.possible_reason}\nother candidates: "
+                               f"{', '.join(lab(c) for c in sorted(use.candidates))}\n"
+                               f"callers: {', '.join(sorted(use.callers))}")
         for x in ov.unexplained:
             item = QtWidgets.QTreeWidgetItem(self.unexplained, [
                 f"{lab(x.caller)} → {lab(x.role_arn)} ({x.action})", x.reason, str(x.count), _t(x.first_seen),
@@ -215,6 +234,10 @@ class TrailDock(QtWidgets.QWidget):
         if ov.failed:
             self.failed.setText("Failed attempts (they explain nothing): " + "; ".join(
                 f"{lab(cl)} → {lab(r)} ×{n}" for (cl, r, _a), n in sorted(ov.failed.items())))
+
+    def used_rows(self) -> list[str]:
+        return [" | ".join(self.used.topLevelItem(i).text(c) for c in range(5))
+                for i in range(self.used.topLevelItemCount())]
 
     def unexplained_rows(self) -> list[str]:
         return [" | ".join(self.unexplained.topLevelItem(i).text(c) for c in range(6))

@@ -244,5 +244,28 @@ def evaluate_conditions(conditions, lookup) -> F.Formula:
     return result
 
 
+def requirement_holds(req, lookup) -> bool | None:
+    """Whether a requirement (key, operator, values; `not(Op)` for a negation AWS has no operator for) holds when
+    `lookup(lower-case key)` gives the key's value: a tuple of strings, None when absent, UNKNOWN when not known.
+    True / False, or None when that cannot be told (an unknown key, an operator the engine does not know, such as
+    the trust graph's caller-policies marker). Absent keys follow the operators' own rules (Null, IfExists,
+    negated operators, ForAllValues)."""
+    op = req.operator
+    if op.startswith("not(") and op.endswith(")"):
+        from explorer.iam.decision import Requirement
+        inner = requirement_holds(Requirement(req.key, op[4:-1], req.values), lookup)
+        return None if inner is None else not inner
+    conditions, problems, _ = compile_conditions({op: {req.key: list(req.values)}}, variables_allowed=True,
+                                                 where="requirement")
+    if problems or len(conditions) != 1:
+        return None
+    got = conditions[0].evaluate(lookup)
+    if got is F.TRUE:
+        return True
+    if not got:
+        return False
+    return None
+
+
 __all__ = ["Condition", "compile_conditions", "evaluate_conditions", "negate_requirement", "parse_operator",
-           "canonical_key", "OPERATORS", "Template"]
+           "canonical_key", "requirement_holds", "OPERATORS", "Template"]
