@@ -10,6 +10,7 @@ from urllib.parse import quote, unquote
 import pytest
 
 from conftest import DEMO_ORG
+from test_policy_report import resolve
 from explorer.graph import build_trust_graph
 from explorer.graph.policy_report import (ALLOW_NOTE, DENY_NOTE, DroppedPolicies, dropped_policies, dropped_text,
                                           policy_issues)
@@ -29,15 +30,6 @@ def edit(root, rel, change):
     doc = json.loads(path.read_text(encoding="utf-8"))
     change(doc)
     path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
-
-
-def resolve(doc, path: str):
-    """The value at a simple JSON path ($.A[3].B.C[0].Effect) of a decoded document."""
-    assert path.startswith("$")
-    value = doc
-    for name, index in re.findall(r"\.([A-Za-z]+)|\[(\d+)\]", path[1:]):
-        value = value[name] if name else value[int(index)]
-    return value
 
 
 def problems_of(root):
