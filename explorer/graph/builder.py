@@ -219,6 +219,9 @@ class TrustGraph:
             # caller's session tags are open (session_tag_keys)
             tags_moved = any(k.startswith("aws:principaltag/") for k in changed)
             tag_sessions = self._tag_sessions
+            # (one key changed, fixed by the analyst before or after but not both: whether the request's value
+            # changes depends on the caller alone when the role side does not set the key; known per caller)
+            same_for: dict = {}
             for cand in scan:
                 if tags_moved and tag_sessions.get(cand.caller):
                     pass
@@ -228,9 +231,16 @@ class TrustGraph:
                     if only is not None:
                         if only in info.fixed or only in caller.fixed:
                             continue  # the request's value does not come from the analyst
-                        if not (only in before and only in after) and (
-                                _merged(before, caller, info, only) == _merged(after, caller, info, only)):
-                            continue  # (fixed in both: the values differ, the key changed)
+                        if not (only in before and only in after):  # (fixed in both: the values differ)
+                            if only in info.defaults:
+                                same = _merged(before, caller, info, only) == _merged(after, caller, info, only)
+                            else:
+                                same = same_for.get(cand.caller)
+                                if same is None:
+                                    same = same_for[cand.caller] = (_merged(before, caller, info, only)
+                                                                    == _merged(after, caller, info, only))
+                            if same:
+                                continue
                     elif all(_merged(before, caller, info, k) == _merged(after, caller, info, k) for k in changed):
                         continue
                 todo.append(cand)
