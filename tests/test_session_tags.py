@@ -64,3 +64,18 @@ def test_which_trusts_let_sessions_carry_tags():
     assert allows_tag_session(_trust(allow, {**deny_all, "Condition": {"StringEquals": {"aws:RequestTag/x": "y"}}}))
     assert allows_tag_session(_trust(allow, {**deny_all, "Principal": {"AWS": "222222222222"}}))
     assert not allows_tag_session(None)
+
+
+def test_the_quick_look_at_a_raw_trust_never_misses_a_taggable_one():
+    from explorer.graph.session_tags import may_allow_tag_session
+    allow = {"Effect": "Allow", "Principal": {"AWS": "111111111111"}}
+    cases = [("sts:AssumeRole", False), (["sts:AssumeRole", "sts:TagSession"], True), ("sts:*", True), ("*", True),
+             ("STS:tag*", True), ("sts:Tag?ession", True), (["sts:AssumeRoleWithSAML"], False)]
+    for actions, expected in cases:
+        doc = {"Version": "2012-10-17", "Statement": [{**allow, "Action": actions}]}
+        assert may_allow_tag_session(doc) is expected, actions
+        # never False where the compiled check says True
+        assert may_allow_tag_session(doc) or not allows_tag_session(_trust({**allow, "Action": actions}))
+    assert may_allow_tag_session({"Statement": {**allow, "NotAction": "sts:AssumeRole"}})
+    assert not may_allow_tag_session({"Statement": [{**allow, "Effect": "Deny", "Action": "sts:TagSession"}]})
+    assert not may_allow_tag_session(None)

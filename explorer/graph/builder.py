@@ -22,7 +22,7 @@ from explorer.graph.edges import (EdgeData, and_requirements, badges, caller_pol
 from explorer.graph.indexes import (IdentityIndex, TrustNames, WELL_KNOWN_WEB_IDENTITY, parse_entity,
                                     parse_session, provider_account, read_trust)
 from explorer.graph.policies import PolicyCompiler
-from explorer.graph.session_tags import allows_tag_session, tag_alternatives, tag_names
+from explorer.graph.session_tags import allows_tag_session, may_allow_tag_session, tag_alternatives, tag_names
 from explorer.iam.context import UNKNOWN, Context
 from explorer.iam.decision import Decision
 from explorer.iam.conditions import evaluate_conditions
@@ -1143,6 +1143,8 @@ def _build(snapshot: Snapshot, context: Context | None, settings: Settings | Non
         tg.callers[role.arn] = caller
         names = read_trust(role.trust_policy)
         fixed, defaults = role_side_values(snapshot, role, tag_keys_r)
+        if not may_allow_tag_session(role.trust_policy):
+            tg._tag_sessions[role.arn] = False  # (its sessions carry only its own tags: see session_tag_keys)
         rcps, rcp_keys = tg._rcp_levels(role.account_id)
         node_notes = list(pols.missing)
         tg.roles[role.arn] = RoleInfo(role, tg.compiler, node_notes, names, _lower_dict(fixed), _lower_dict(defaults),

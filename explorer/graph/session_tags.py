@@ -13,9 +13,34 @@ this module holds the rules it applies to that second answer:
 """
 from __future__ import annotations
 
+import fnmatch
+
 from explorer.iam.conditions import requirement_holds
 
 PRINCIPAL_TAG = "aws:principaltag/"
+
+
+def may_allow_tag_session(document) -> bool:
+    """A quick look at a raw trust document: False when no Allow statement can match sts:TagSession (then
+    allows_tag_session of the compiled policy is False too), True when one may (an Action pattern matching it, a
+    NotAction). Lets the builder skip compiling and searching most trust policies."""
+    if not isinstance(document, dict):
+        return False
+    statements = document.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return False
+    for st in statements:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+            continue  # (an Effect other than "Allow" allows nothing: the compiled statement is invalid or a Deny)
+        if "NotAction" in st:
+            return True
+        actions = st.get("Action")
+        for a in ([actions] if isinstance(actions, str) else actions if isinstance(actions, list) else ()):
+            if isinstance(a, str) and ("[" in a or fnmatch.fnmatchcase("sts:tagsession", a.lower())):
+                return True
+    return False
 
 
 def allows_tag_session(trust) -> bool:
