@@ -615,18 +615,7 @@ class TrustGraph:
         tagged = SessionTagCandidate(cand, tag_keys)
         caller = self._caller_of(tagged)
         info = self.roles[cand.role]
-        ctx = self.request_context(caller, cand.role)
-        request = self._request(tagged, caller, info, ctx, cand.action, side="full")
-        memo = self._memo
-        key = None if memo is None else request_key(request, self._memo_parts, resource_in_key=False)
-        if key is not None:
-            key = ("session tags", key, caller.account_id if caller.foreign else None, caller.foreign,
-                   caller.identity_side)
-            out = memo.get(key, _MISSING)
-            if out is _MISSING:
-                out = memo[key] = self._outcome(tagged, caller, info, ctx, request, _RESOURCE_PLACEHOLDER)
-        else:
-            out = self._outcome(tagged, caller, info, ctx, request)
+        out, key = self._memo_outcome(tagged, caller, info, ("session tags",))
         if out is None or out[0] == S.DENIED:
             return None
         _state, requires, reason, _badge, notes = out
@@ -666,24 +655,30 @@ class TrustGraph:
         the same relevant statements share one decision of a role; fixing aws:PrincipalOrgID collapses likewise."""
         caller = self.callers[cand.caller]
         info = self.roles[cand.role]
+        out, key = self._memo_outcome(cand, caller, info)
+        codes = self._memo_codes
+        if codes is not None:
+            if key is not None and self._key_table is not None:
+                codes[(cand.caller, cand.role, cand.key)] = self._key_table.code(key, self._version)
+            else:
+                codes.pop((cand.caller, cand.role, cand.key), None)
+        return self._edge_data(cand, caller, info, out, key is not None)
+
+    def _memo_outcome(self, cand: Candidate, caller: Caller, info: RoleInfo, kind: tuple = ()):
+        """(_outcome of the candidate's hop, its memo key): the memoised outcome when the request is covered by
+        request_key (see _decide_as_is), else (decided directly, None). `kind` tells memo entries of another kind
+        of question apart (the session-tag twin)."""
         ctx = self.request_context(caller, cand.role)
         request = self._request(cand, caller, info, ctx, cand.action, side="full")
         memo = self._memo
-        key = None
-        if memo is not None:
-            key = request_key(request, self._memo_parts, resource_in_key=False)
-        codes = self._memo_codes
-        if key is not None:
-            key = (key, caller.account_id if caller.foreign else None, caller.foreign, caller.identity_side)
-            out = memo.get(key, _MISSING)
-            if out is _MISSING:
-                out = memo[key] = self._outcome(cand, caller, info, ctx, request, _RESOURCE_PLACEHOLDER)
-            if codes is not None and self._key_table is not None:
-                codes[(cand.caller, cand.role, cand.key)] = self._key_table.code(key, self._version)
-            return self._edge_data(cand, caller, info, out, True)
-        if codes is not None:
-            codes.pop((cand.caller, cand.role, cand.key), None)
-        return self._edge_data(cand, caller, info, self._outcome(cand, caller, info, ctx, request), False)
+        key = None if memo is None else request_key(request, self._memo_parts, resource_in_key=False)
+        if key is None:
+            return self._outcome(cand, caller, info, ctx, request), None
+        key = (*kind, key, caller.account_id if caller.foreign else None, caller.foreign, caller.identity_side)
+        out = memo.get(key, _MISSING)
+        if out is _MISSING:
+            out = memo[key] = self._outcome(cand, caller, info, ctx, request, _RESOURCE_PLACEHOLDER)
+        return out, key
 
     def _edge_data(self, cand: Candidate, caller: Caller, info: RoleInfo, out, memoised: bool) -> EdgeData | None:
         """The edge data of an outcome of _outcome (None: no edge); memoised: its reason may hold the placeholder
