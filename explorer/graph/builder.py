@@ -29,7 +29,7 @@ from explorer.iam.conditions import evaluate_conditions
 from explorer.iam.evaluate import request_key
 from explorer.iam.request import Request
 from explorer.iam.settings import DEFAULT_SETTINGS, Settings
-from explorer.snapshot.model import RCP, SCP, Role, Snapshot
+from explorer.snapshot.model import RCP, SCP, Role, Snapshot, split_source
 
 _ASSUMED_CALLER_SIDE = {
     "Version": "2012-10-17",
@@ -84,8 +84,8 @@ class RoleInfo:
             self._trust = self._compiler.compile(self.role.trust_policy, name=f"trust policy of {self.role.name}",
                                                  kind="trust", source=self.role.source)
             where = ""
-            if self.role.source:  # "file#$.path" of the role: say where its trust policy is
-                file, _, path = self.role.source.partition("#")
+            file, path = split_source(self.role.source)  # (the role's place: say where its trust policy is)
+            if file:
                 where = f" (trust policy in {file}" + (f" at {path}.AssumeRolePolicyDocument)" if path else ")")
             for problem in getattr(self._trust, "problems", None) or ():
                 note = problem + where

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from explorer.snapshot.model import RCP, SCP, ManagedPolicy, PolicyRef, Snapshot
+from explorer.snapshot.model import RCP, SCP, ManagedPolicy, PolicyRef, Snapshot, split_source
 from explorer.snapshot.report import ERROR, INFO, WARNING, LoadIssue
 
 _PATH = re.compile(r"^(\$\S*?):?(?:\s+|$)")
@@ -37,7 +37,7 @@ _STATEMENT = re.compile(r"^\$\.Statement(?:\[(\d+)\])?")
 _NATURAL = re.compile(r"(\d+)")
 _CACHE_ATTR = "_policy_issues"
 
-__all__ = ["policy_issues", "cached_policy_issues", "split_source", "dropped_policies", "dropped_text",
+__all__ = ["policy_issues", "cached_policy_issues", "dropped_policies", "dropped_text",
            "DroppedPolicies", "DENY_NOTE", "ALLOW_NOTE"]
 
 # What an ignored statement (or whole policy) does to the answers; `dropped_policies` recognizes the issues by them.
@@ -46,16 +46,6 @@ ALLOW_NOTE = "access it would allow may be missing"
 _WHOLE_SKIPPED = "the whole "
 _STATEMENT_SKIPPED = "statement "
 _IGNORED_ANYWAY = "the whole policy is ignored anyway"
-
-
-def split_source(source: str) -> tuple[str, str]:
-    """("file", "$.json.path") of a model object's `source` ("file#$.path"); ("", "") when it has none."""
-    if not source:
-        return "", ""
-    cut = source.find("#$")
-    if cut < 0:
-        return source, ""
-    return source[:cut], source[cut + 1:]
 
 
 def cached_policy_issues(tg) -> list[LoadIssue] | None:

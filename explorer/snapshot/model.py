@@ -3,7 +3,7 @@ CloudTrail events. Plain dataclasses, no behaviour beyond lookups; the loader (`
 records every problem in a `LoadReport` (`report.py`).
 
 Policy documents are kept as decoded JSON (dicts); the IAM engine compiles them once. Every policy carries a
-`source` string ("file#/json/path") so explanations and messages can point at it.
+`source` string ("file#$.json.path", `split_source`) so explanations and messages can point at it.
 """
 from __future__ import annotations
 
@@ -22,6 +22,17 @@ def account_of_arn(arn: str) -> str | None:
     if len(parts) >= 5 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12:
         return parts[4]
     return None
+
+
+def split_source(source: str) -> tuple[str, str]:
+    """("file", "$.json.path") of a model object's `source` ("file#$.path"); ("", "") when it has none, (source,
+    "") when it names no place in a file (such as "(implicit RCPFullAWSAccess)")."""
+    if not source:
+        return "", ""
+    cut = source.find("#$")
+    if cut < 0:
+        return source, ""
+    return source[:cut], source[cut + 1:]
 
 
 @dataclass

@@ -6,6 +6,7 @@ path inside it) and, when the loader recorded where the policy came from, a phys
 from __future__ import annotations
 
 from explorer.analysis.findings.model import CRITICAL, HIGH, INFO, LOW, MEDIUM
+from explorer.snapshot.model import split_source
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {CRITICAL: "error", HIGH: "error", MEDIUM: "warning", LOW: "note", INFO: "note"}
@@ -15,7 +16,7 @@ SCORES = {CRITICAL: "9.5", HIGH: "8.0", MEDIUM: "5.5", LOW: "3.0", INFO: "1.0"} 
 def _physical(source: str) -> dict | None:
     if not source:
         return None
-    path = source.split("#", 1)[0]
+    path = split_source(source)[0]
     if not path or path.startswith("("):
         return None
     return {"artifactLocation": {"uri": path.replace("\\", "/")}}
