@@ -147,9 +147,10 @@ def policy_issues_of(tg):
 
 
 def _counted(issues) -> tuple[list, list]:
-    from explorer.snapshot.report import ERROR, WARNING
-    issues = list(issues or [])
-    return ([i for i in issues if i.severity == ERROR], [i for i in issues if i.severity == WARNING])
+    """(errors, warnings) of a list of issues, by the load report's own rule."""
+    from explorer.snapshot.report import LoadReport
+    report = LoadReport(list(issues or []))
+    return report.errors, report.warnings
 
 
 class LoadedSnapshot:
@@ -176,7 +177,7 @@ class LoadedSnapshot:
     @property
     def load_errors(self) -> list:
         """Errors of the load report itself (files or items that could not be loaded)."""
-        return _counted(self.issues)[0]
+        return self.snapshot.report.errors
 
     def _name(self) -> str:
         return f"the {self.label} snapshot ({self.path})" if self.label else "the snapshot"
