@@ -1,8 +1,9 @@
 """The load report: warnings, skipped items and collector gaps of the snapshot, and the problems of its policy
 documents (explorer.graph.policy_report), one row each, never hidden.
 
-`set_snapshot(snap, tg)` shows the loader's issues at once; the policy problems come from the graph: already
-computed by the load job (cached on the graph) or computed here in a background job. `countChanged(int)` tells how
+`set_snapshot(snap, tg)` shows the loader's issues at once; the policy problems come from the graph: cached on it
+when computed before (explorer.graph.policy_report.cached_policy_issues), else computed here in a background job,
+after the load, so that they never delay the first picture. `countChanged(int)` tells how
 many warnings and errors there are (each counted once; info lines are not counted).
 """
 from __future__ import annotations
@@ -64,7 +65,7 @@ class LoadReportWidget(QtWidgets.QWidget):
     # ---- data ----
     def set_snapshot(self, snap, tg=None) -> None:
         """The snapshot's load issues now; with `tg`, the policy problems of its documents too (from the graph's
-        cache when the load job computed them, else from a background job)."""
+        cache when they were computed before, else from a background job)."""
         self._cancel_job()
         self._snap = snap
         self._load_rows = _load_rows(snap)

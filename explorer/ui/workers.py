@@ -117,9 +117,6 @@ def load_job(path, *, progress, cancel, context=None, settings=None, loaded=None
 
     tg = build_trust_graph(snap, context=context or Context({}, closed=False), settings=settings,
                            progress=graph_progress)
-    # The problems of the policy documents (invalid statements the engine ignores) for the load report: computed
-    # here, off the GUI thread, and cached on the graph (explorer.graph.policy_report.cached_policy_issues).
-    policy_issues_job(tg, progress=lambda done, total, message="": progress(1, 1, message), cancel=cancel)
     return snap, tg
 
 
