@@ -18,6 +18,7 @@ import sys
 
 from explorer.cli.common import (add_graph_arguments, graph_for, load_snapshot_arg, loaded_snapshots, parse_context,
                                  parse_settings, print_json, require_at_least_one)
+from explorer.snapshot.model import account_of_arn
 
 _ACCOUNT_IN_PATH = re.compile(r"(?:^|[/\\])accounts[/\\](\d{12})(?:[/\\]|$)")
 # Files whose errors do not change trust edges (activity, description of the collection).
@@ -48,17 +49,10 @@ def error_files_by_account(loaded) -> dict[str | None, list[str]]:
         if _NO_EDGE_EFFECT.search(file):
             continue
         m = _ACCOUNT_IN_PATH.search(file)
-        out.setdefault(m.group(1) if m else None, [])
-        if file not in out[m.group(1) if m else None]:
-            out[m.group(1) if m else None].append(file)
+        files = out.setdefault(m.group(1) if m else None, [])
+        if file not in files:
+            files.append(file)
     return out
-
-
-def _account(arn: str) -> str | None:
-    parts = arn.split(":")
-    if len(parts) > 4 and parts[0] == "arn" and re.fullmatch(r"\d{12}", parts[4]):
-        return parts[4]
-    return None
 
 
 def suspect_files(files_by_account: dict, *arns: str) -> list[str]:
@@ -67,7 +61,8 @@ def suspect_files(files_by_account: dict, *arns: str) -> list[str]:
         return []
     out = list(files_by_account.get(None, []))
     for arn in arns:
-        for f in files_by_account.get(_account(arn), []) if _account(arn) else []:
+        account = account_of_arn(arn)
+        for f in files_by_account.get(account, []) if account else []:
             if f not in out:
                 out.append(f)
     return out
