@@ -7,7 +7,7 @@ from PySide6 import QtCore, QtWidgets
 from explorer.graph import schema as S
 from explorer.render import style as ST
 from explorer.render.scene import requirements_text
-from explorer.ui.inspector import ColumnFitter
+from explorer.ui.columns import ColumnFitter
 from explorer.ui.model import PATH, ExplorerModel
 
 PATH_ROLE = QtCore.Qt.ItemDataRole.UserRole + 7
