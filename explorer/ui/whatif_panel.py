@@ -132,34 +132,20 @@ class WhatIfPanel(QtWidgets.QWidget):
 
         def external_id():
             ext = [v.strip() for v in self.external_id.text().split(",") if v.strip()]
-            if ABSENT_VALUE in ext and len(ext) > 1:
-                raise InputError(f"sts:ExternalId: {ABSENT_VALUE} cannot be mixed with values: a key is either "
-                                 f"absent or has values")
-            if ext == [ABSENT_VALUE]:
-                out["sts:ExternalId"] = None
-            elif ext:
-                out["sts:ExternalId"] = ext[0] if len(ext) == 1 else ext
+            out.update(parse_assignments([f"sts:ExternalId={v}" for v in ext], label="ExternalId"))
 
         def org_id():
             if self.org_id.text().strip():
                 out["aws:PrincipalOrgID"] = self._single("aws:PrincipalOrgID", self.org_id.text().strip())
 
-        def tags():
-            fixed: dict[str, tuple[str, object]] = {}  # lower-case tag key -> (key as typed, value or None)
+        def tags():  # `team=<absent>`: the principal has no tag team
+            items = []
             for pair in [p.strip() for p in self.tags.text().split(",") if p.strip()]:
-                if "=" not in pair:
+                k, eq, v = pair.partition("=")
+                if not eq or not k.strip():
                     raise InputError(f"principal tag {pair!r}: expected KEY=VALUE")
-                k, v = pair.split("=", 1)
-                k, v = k.strip(), v.strip()
-                if not k:
-                    raise InputError(f"principal tag {pair!r}: the key is empty")
-                value = None if v == ABSENT_VALUE else v  # `team=<absent>`: the principal has no tag team
-                if k.lower() in fixed and (fixed[k.lower()][1] is None) != (value is None):
-                    raise InputError(f"principal tag {fixed[k.lower()][0]!r} is given both as {ABSENT_VALUE} and "
-                                     f"with a value: a tag is either absent or has a value")
-                fixed[k.lower()] = (fixed.get(k.lower(), (k, None))[0], value)
-            for k, value in fixed.values():
-                out[f"aws:PrincipalTag/{k}"] = value
+                items.append(f"aws:PrincipalTag/{k.strip()}={v.strip()}")
+            out.update(parse_assignments(items, label="principal tag"))
 
         def time():
             if self.time.text().strip():
