@@ -10,7 +10,6 @@ from PySide6 import QtWidgets
 
 from explorer.errors import InputError
 from explorer.iam.context import ABSENT_VALUE, Context, parse_assignments
-from explorer.iam.context_values import value_problem
 
 UNKNOWN_TEXT = "unknown"
 FIELDS = ("source_ip", "external_id", "org_id", "tags", "time", "extra")
@@ -104,14 +103,9 @@ class WhatIfPanel(QtWidgets.QWidget):
 
     @staticmethod
     def _single(key: str, text: str):
-        """One field's value for `key`: None for the absent marker; raises InputError when the key's type
-        cannot hold it."""
-        if text == ABSENT_VALUE:
-            return None
-        problem = value_problem(key, text)
-        if problem:
-            raise InputError(problem)
-        return text
+        """One field's value for `key` (None: the absent marker), by parse_assignments' rules; raises InputError
+        when the key's type cannot hold it."""
+        return parse_assignments([f"{key}={text}"], label="")[key]
 
     def _collect(self) -> tuple[dict, dict]:
         """({key: value or [values] or None}, {field name: message}) from the fields."""
