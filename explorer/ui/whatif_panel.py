@@ -48,7 +48,10 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.errors: dict[str, QtWidgets.QLabel] = {}
         for name in FIELDS:
             label = QtWidgets.QLabel()
-            label.setWordWrap(True)
+            # one line under the field, cut at the dock's edge (the full message is its tooltip and the status
+            # line's): a wrapped label was squeezed into a clipped half line when the dock is short
+            label.setWordWrap(False)
+            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
             label.setStyleSheet("color: #c62828;")
             label.setVisible(False)
             self.errors[name] = label
@@ -95,6 +98,7 @@ class WhatIfPanel(QtWidgets.QWidget):
     def _show_error(self, name: str, message: str | None) -> None:
         label = self.errors[name]
         label.setText(message or "")
+        label.setToolTip(message or "")
         label.setVisible(bool(message))
 
     def error_text(self, name: str) -> str:
