@@ -96,9 +96,10 @@ class RoleInfo:
 
 class Candidate:
     """One (caller, role, action) pair some trust names: decided once per context."""
-    __slots__ = ("caller", "role", "action", "key", "via", "principal", "keys")
+    __slots__ = ("caller", "role", "action", "key", "via", "principal", "keys", "ck")
 
-    def __init__(self, caller: str, role: str, action: str, key: str, via: tuple = ()):
+    def __init__(self, caller: str, role: str, action: str, key: str, via: tuple = (), ck: tuple | None = None):
+        self.ck = (caller, role, key) if ck is None else ck  # (caller, role, key): its id in candidates / results
         self.caller = caller  # node id
         self.role = role  # role ARN
         self.action = action  # STS action of the request
@@ -114,7 +115,7 @@ class SessionTagCandidate(Candidate):
     __slots__ = ("tag_keys",)
 
     def __init__(self, cand: Candidate, tag_keys: frozenset):
-        super().__init__(cand.caller, cand.role, cand.action, cand.key, cand.via)
+        super().__init__(cand.caller, cand.role, cand.action, cand.key, cand.via, cand.ck)
         self.principal = cand.principal
         self.keys = cand.keys
         self.tag_keys = tag_keys  # lower-case aws:principaltag/... keys left unknown
@@ -173,6 +174,7 @@ class TrustGraph:
         """The same graph re-decided under another context, reusing the indexes and compiled policies. Only the
         candidates whose request context changes in a key their policies refer to are decided again; this graph
         is left unchanged. workers: as for build_trust_graph (default: the value the graph was built with)."""
+        t0 = time.perf_counter()
         new = TrustGraph.__new__(TrustGraph)
         new.__dict__.update(self.__dict__)
         new.context = context
@@ -191,13 +193,13 @@ class TrustGraph:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            new._reevaluate(self, changed, progress)
+            new._reevaluate(self, changed, progress, copied=time.perf_counter() - t0)
         finally:
             if was_enabled:
                 gc.enable()
         return new
 
-    def _reevaluate(self, old: "TrustGraph", changed: set, progress) -> None:
+    def _reevaluate(self, old: "TrustGraph", changed: set, progress, copied: float = 0.0) -> None:
         t0 = time.perf_counter()
         report = progress or (lambda done, total, message: None)
         # a key every request reads, or open <-> closed (every unknown key changes meaning): all candidates again
@@ -210,7 +212,8 @@ class TrustGraph:
                 scan = self.candidates.values()
             else:  # only the candidates whose policies refer to a changed key, in build order
                 by_key = self._candidates_by_key()
-                positions = sorted({i for k in changed for i in by_key.get(k, ())})
+                positions = (by_key.get(next(iter(changed)), ()) if len(changed) == 1  # (ascending already)
+                             else sorted({i for k in changed for i in by_key.get(k, ())}))
                 everyone = self._candidate_list()
                 scan = [everyone[i] for i in positions]
             callers, roles, before, after = self.callers, self.roles, old._analyst, self._analyst
@@ -222,28 +225,51 @@ class TrustGraph:
             # (one key changed, fixed by the analyst before or after but not both: whether the request's value
             # changes depends on the caller alone when the role side does not set the key; known per caller)
             same_for: dict = {}
-            for cand in scan:
-                if tags_moved and tag_sessions.get(cand.caller):
-                    pass
-                elif not redo_all:
-                    caller = callers[cand.caller]
-                    info = roles[cand.role]
-                    if only is not None:
-                        if only in info.fixed or only in caller.fixed:
-                            continue  # the request's value does not come from the analyst
-                        if not (only in before and only in after):  # (fixed in both: the values differ)
-                            if only in info.defaults:
-                                same = _merged(before, caller, info, only) == _merged(after, caller, info, only)
-                            else:
-                                same = same_for.get(cand.caller)
-                                if same is None:
-                                    same = same_for[cand.caller] = (_merged(before, caller, info, only)
-                                                                    == _merged(after, caller, info, only))
+            if only is not None and not redo_all:
+                # per role: 0 the role side sets the key (its value does not come from the analyst), 1 its
+                # defaults set it (decided per candidate), 2 it does not (the caller's value: known per caller);
+                # per caller: 0 the caller fixes it, 1 the analyst fixed it before and after (the values
+                # differ), 2 compare the values
+                both = only in before and only in after
+                role_kind: dict = {}
+                caller_kind: dict = {}
+                for cand in scan:
+                    if tags_moved and tag_sessions.get(cand.caller):
+                        todo.append(cand)
+                        continue
+                    rk = role_kind.get(cand.role)
+                    if rk is None:
+                        info = roles[cand.role]
+                        rk = role_kind[cand.role] = 0 if only in info.fixed else 1 if only in info.defaults else 2
+                    if rk == 0:
+                        continue
+                    kk = caller_kind.get(cand.caller)
+                    if kk is None:
+                        kk = caller_kind[cand.caller] = 0 if only in callers[cand.caller].fixed else 1 if both else 2
+                    if kk == 0:
+                        continue
+                    if kk == 2:
+                        if rk == 1:
+                            caller, info = callers[cand.caller], roles[cand.role]
+                            if _merged(before, caller, info, only) == _merged(after, caller, info, only):
+                                continue
+                        else:
+                            same = same_for.get(cand.caller)
+                            if same is None:
+                                caller, info = callers[cand.caller], roles[cand.role]
+                                same = same_for[cand.caller] = (_merged(before, caller, info, only)
+                                                                == _merged(after, caller, info, only))
                             if same:
                                 continue
-                    elif all(_merged(before, caller, info, k) == _merged(after, caller, info, k) for k in changed):
+                    todo.append(cand)
+            else:
+                for cand in scan:
+                    if (not redo_all and not (tags_moved and tag_sessions.get(cand.caller))
+                            and all(_merged(before, callers[cand.caller], roles[cand.role], k)
+                                    == _merged(after, callers[cand.caller], roles[cand.role], k) for k in changed)):
                         continue
-                todo.append(cand)
+                    todo.append(cand)
+        t_selected = time.perf_counter()
         decided = None
         # by groups (_Regroup) when the candidates' keys were recorded (not after a build in worker processes,
         # whose keys are not comparable with this process's: the workers then decide, as before)
@@ -263,12 +289,15 @@ class TrustGraph:
                 if data is not None:
                     data = EdgeData(data)
                     data.set_lazy(self._env, self._worker_candidate(cand, data))
-            ck = (cand.caller, cand.role, cand.key)
+            ck = cand.ck
             before = old._results.get(ck)
             self._results[ck] = data
             if data is not None or before is not None:
                 edges.set(cand.caller, cand.role, cand.key, data)
-        self.timings = {**old.timings, "reevaluate": time.perf_counter() - t0, "reevaluated": len(todo),
+        t_end = time.perf_counter()
+        self.timings = {**old.timings, "reevaluate": t_end - t0 + copied, "reevaluate_copy": copied,
+                        "reevaluate_select": t_selected - t0, "reevaluate_decide": t_end - t_selected,
+                        "reevaluated": len(todo),
                         "groups": None if regroup is None else len(regroup.groups)}
         report(len(todo), len(todo), "done")
 
@@ -573,19 +602,22 @@ class TrustGraph:
         and that the caller's session may carry as session tags chosen by whoever created it. That is when the
         caller is a role of the snapshot whose trust policy allows sts:TagSession to some principal (who may pass
         them is the edges into the role). Empty in a closed context, and without the keys the analyst fixed."""
-        if self.context.closed:
-            return _NOTHING
-        taggable = self._tag_sessions.get(cand.caller)
-        if taggable is None:
-            info = self.roles.get(cand.caller)
-            caller = self.callers.get(cand.caller)
-            taggable = self._tag_sessions[cand.caller] = bool(
-                info is not None and caller is not None and not caller.foreign and allows_tag_session(info.trust))
-        if not taggable:
+        if self.context.closed or not self._taggable(cand.caller):
             return _NOTHING
         analyst = self._analyst
         return frozenset(k for k in self._candidate_keys(cand)
                          if k.startswith("aws:principaltag/") and k not in analyst)
+
+    def _taggable(self, node: str) -> bool:
+        """Whether the sessions of caller `node` may carry session tags chosen by whoever created them (a role of
+        the snapshot whose trust allows sts:TagSession; see session_tag_keys). Cached per caller."""
+        taggable = self._tag_sessions.get(node)
+        if taggable is None:
+            info = self.roles.get(node)
+            caller = self.callers.get(node)
+            taggable = self._tag_sessions[node] = bool(
+                info is not None and caller is not None and not caller.foreign and allows_tag_session(info.trust))
+        return taggable
 
     def _worker_candidate(self, cand: Candidate, data: dict) -> Candidate:
         """The candidate an edge decided in a worker process was decided as (its explanations are computed here)."""
@@ -659,9 +691,9 @@ class TrustGraph:
         codes = self._memo_codes
         if codes is not None:
             if key is not None and self._key_table is not None:
-                codes[(cand.caller, cand.role, cand.key)] = self._key_table.code(key, self._version)
+                codes[cand.ck] = self._key_table.code(key, self._version)
             else:
-                codes.pop((cand.caller, cand.role, cand.key), None)
+                codes.pop(cand.ck, None)
         return self._edge_data(cand, caller, info, out, key is not None)
 
     def _memo_outcome(self, cand: Candidate, caller: Caller, info: RoleInfo, kind: tuple = ()):
@@ -773,72 +805,90 @@ class _Regroup:
         self.table: _KeyTable = tg._key_table
         self.groups: dict = {}
         self.by_formulas: dict = {}
+        self._codes = tg._memo_codes
+        self._open = not tg.context.closed  # (session tags are open only in an open context)
         self._last = (None, None)
-        # version -> (moved keys, caller node -> co-read keys (None: not groupable), role -> the same,
-        # (caller node, keys) -> values)
+        # version -> (moved keys, caller node -> (Caller, co-read keys or None: not groupable, taggable, keys ->
+        # its values), role -> (RoleInfo, co-read keys or None, the keys the role side sets), (co-read keys of the
+        # caller, of the role, keys the role sets) -> (keys, as a set, whether the role sets one), statements)
         self._moved: dict = {}
-        self._unions: dict = {}
         self._scp_docs: dict = {}
         self._rcp_docs: dict = {}
 
+    def _state(self, version: int) -> tuple:
+        state = self._moved.get(version)
+        if state is None:
+            moved = frozenset(_changed_keys(self.table.versions[version], self.tg._analyst))
+            state = self._moved[version] = (moved, {}, {}, {}, {})
+        self._last = (version, state)
+        return state
+
+    def _caller_entry(self, moved: frozenset, node: str, entries: dict) -> tuple:
+        tg = self.tg
+        caller = tg.callers[node]
+        known = tg._keys_cache.get(node)  # the keys of its documents (_candidate_keys)
+        cs = _NOTHING if known is not None and moved.isdisjoint(known) else self._side(moved, caller, None)
+        entry = entries[node] = (caller, cs, self._open and tg._taggable(node), {})
+        return entry
+
+    def _role_entry(self, moved: frozenset, role: str, entries: dict) -> tuple:
+        info = self.tg.roles[role]
+        rs = self._role_side(moved, info, entries)
+        sets = frozenset(info.fixed).union(info.defaults) if info.fixed or info.defaults else _NOTHING
+        entry = entries[role] = (info, rs, sets)
+        return entry
+
     def decide(self, cand: Candidate) -> EdgeData | None:
         tg = self.tg
-        ck = (cand.caller, cand.role, cand.key)
-        code = tg._memo_codes.get(ck)
+        code = self._codes.get(cand.ck)
         if code is None:
             return tg._decide(cand)
-        taggable = tg._tag_sessions.get(cand.caller)  # (known after the caller's first look-up: most are not)
-        if (taggable is None or taggable) and tg.session_tag_keys(cand):  # session tags: decided on its own
+        version = code[1]
+        state = self._last[1] if self._last[0] == version else self._state(version)
+        moved, caller_entries, role_entries, unions, statements = state
+        ce = caller_entries.get(cand.caller)
+        if ce is None:
+            ce = self._caller_entry(moved, cand.caller, caller_entries)
+        caller, cs, taggable, caller_values = ce
+        if taggable and tg.session_tag_keys(cand):  # session tags: decided on its own
             return tg._decide(cand)
-        state = self._last[1] if self._last[0] == code[1] else self._moved.get(code[1])
-        if state is None:
-            moved = frozenset(_changed_keys(self.table.versions[code[1]], tg._analyst))
-            state = self._moved[code[1]] = (moved, {}, {}, {}, {})
-        self._last = (code[1], state)
-        moved, caller_sides, role_sides, values, statements = state
-        caller = tg.callers[cand.caller]
-        info = tg.roles[cand.role]
-        cs = caller_sides.get(cand.caller, _MISSING)
-        if cs is _MISSING:
-            known = tg._keys_cache.get(cand.caller)  # the keys of its documents (_candidate_keys)
-            cs = caller_sides[cand.caller] = (_NOTHING if known is not None and moved.isdisjoint(known)
-                                              else self._side(moved, caller, None))
-        rs = role_sides.get(cand.role, _MISSING)
-        if rs is _MISSING:
-            rs = role_sides[cand.role] = self._role_side(moved, info, role_sides)
+        re_ = role_entries.get(cand.role)
+        if re_ is None:
+            re_ = self._role_entry(moved, cand.role, role_entries)
+        info, rs, sets = re_
         if cs is None or rs is None:
             return tg._decide(cand)
-        pair = (moved, cs, rs)
-        keys = self._unions.get(pair)
-        if keys is None:
-            keys = self._unions[pair] = (tuple(sorted(moved | cs | rs)), moved | cs | rs)
-        keys, key_set = keys
-        analyst = tg._analyst
-        if key_set.isdisjoint(info.fixed) and key_set.isdisjoint(info.defaults):
-            # the role side fixes none of them: the values are the caller's (most callers have several roles)
-            vk = (cand.caller, keys)
-            vals = values.get(vk)
-            if vals is None:
-                vals = values[vk] = tuple([_merged(analyst, caller, info, k) for k in keys])
+        pair = (cs, rs, sets)
+        union = unions.get(pair)
+        if union is None:
+            key_set = moved | cs | rs
+            union = unions[pair] = (tuple(sorted(key_set)), key_set, not key_set.isdisjoint(sets))
+        keys, key_set, role_sets = union
+        if role_sets:
+            vals = tuple([_merged(tg._analyst, caller, info, k) for k in keys])
         else:
-            vals = tuple([_merged(analyst, caller, info, k) for k in keys])
+            # the role side sets none of them: the values are the caller's (most callers have several roles)
+            vals = caller_values.get(keys)
+            if vals is None:
+                analyst = tg._analyst
+                vals = caller_values[keys] = tuple([_merged(analyst, caller, info, k) for k in keys])
         gk = (code, keys, vals)
         try:
             new = self.groups.get(gk)
         except TypeError:  # an unhashable value
             return tg._decide(cand)
         if new is None:
-            complete = not any(v is _MISSING for v in vals)
+            complete = _MISSING not in vals
             sig = None
             if complete and _MFA_KEY not in key_set:
                 sig = self._formulas(moved, statements, code, cand, caller, info, keys, vals)
                 new = None if sig is None else self.by_formulas.get(sig)
                 if new is not None:  # (new code, its memoised outcome)
                     self.groups[gk] = new
-                    tg._memo_codes[ck] = new[0]
+                    self._codes[cand.ck] = new[0]
                     return tg._edge_data(cand, caller, info, new[1], True)
             data = tg._decide(cand)
-            code = tg._memo_codes.get(ck)  # the key _decide recorded (None: not covered by request_key)
+            code = self._codes.get(cand.ck)  # the key _decide recorded (None: not covered by request_key)
             if complete and code is not None and code[1] == tg._version:
                 new = self.groups[gk] = (code, tg._memo[self.table.keys[code[0]]])
                 if sig is not None:
@@ -848,7 +898,7 @@ class _Regroup:
             return data
         if new is _NO_GROUP:
             return tg._decide(cand)
-        tg._memo_codes[ck] = new[0]
+        self._codes[cand.ck] = new[0]
         return tg._edge_data(cand, caller, info, new[1], True)
 
     def _formulas(self, moved, statements: dict, code, cand, caller, info, keys, vals):
@@ -1299,7 +1349,7 @@ def _add_candidate(tg: TrustGraph, caller: str, role: str, action: str, key: str
     ck = (caller, role, key)
     cand = tg.candidates.get(ck)
     if cand is None:
-        cand = tg.candidates[ck] = Candidate(caller, role, action, key, _VIA.setdefault((via,), (via,)))
+        cand = tg.candidates[ck] = Candidate(caller, role, action, key, _VIA.setdefault((via,), (via,)), ck)
     elif via not in cand.via:
         merged = tuple(sorted((*cand.via, via)))
         cand.via = _VIA.setdefault(merged, merged)
