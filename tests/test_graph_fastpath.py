@@ -286,17 +286,27 @@ def test_grouping_keeps_apart_what_a_co_read_key_separates(monkeypatch):
     assert f2.graph[member][role][S.ASSUME_ROLE][S.STATE] == S.DENIED
 
 
-def test_graph_built_in_workers_is_not_grouped(demo, monkeypatch):
-    """Keys made in worker processes are not comparable with this process's: a graph built with workers records
-    none, and its re-evaluations are decided without groups (by the workers), with the same answers."""
+def test_graph_built_in_workers_records_its_keys_and_is_regrouped(demo, monkeypatch):
+    """Workers send their memo keys with the process-local numbers replaced by what they stand for
+    (_PortableKeys); this process records them, so a graph built with workers re-evaluates by groups, with the
+    serial build's keys (the same groups) and the same answers."""
     import sys as _sys
     if not _sys.platform.startswith("linux"):
         pytest.skip("needs the fork start method")
     monkeypatch.setattr(builder, "PARALLEL_MIN_CANDIDATES", 0)
     parallel = build_trust_graph(demo, workers=2)
-    assert parallel.timings["workers"] == 2 and not parallel._memo_codes
     serial = build_trust_graph(demo)
+    assert parallel.timings["workers"] == 2
+    assert set(parallel._memo_codes) == set(serial._memo_codes) and len(serial._memo_codes) > 100
+    # equal keys in one build are equal keys in the other (the numbers differ, the partition is the same)
+    by_code_p: dict = {}
+    by_code_s: dict = {}
+    for ck in serial._memo_codes:
+        by_code_p.setdefault(parallel._memo_codes[ck], set()).add(ck)
+        by_code_s.setdefault(serial._memo_codes[ck], set()).add(ck)
+    assert sorted(map(sorted, by_code_p.values())) == sorted(map(sorted, by_code_s.values()))
     for ctx in ({"aws:PrincipalOrgID": "o-other"}, {"aws:SourceIp": "10.0.0.1"}):
         p2, s2 = parallel.with_context(Context(ctx, closed=False)), serial.with_context(Context(ctx, closed=False))
-        assert p2.timings["groups"] is None and s2.timings["groups"] is not None
+        assert p2.timings["groups"] is not None and s2.timings["groups"] is not None
+        assert p2.timings["groups"] == s2.timings["groups"]
         _compare(p2, s2, decisions=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import time
 import uuid
 import weakref
@@ -26,7 +27,7 @@ from explorer.graph.session_tags import allows_tag_session, may_allow_tag_sessio
 from explorer.iam.context import UNKNOWN, Context
 from explorer.iam.decision import Decision
 from explorer.iam.conditions import evaluate_conditions
-from explorer.iam.evaluate import request_key
+from explorer.iam.evaluate import REQUEST_KEY_LAYERS_AT as LAYERS_AT, request_key
 from explorer.iam.request import Request
 from explorer.iam.settings import DEFAULT_SETTINGS, Settings
 from explorer.snapshot.model import RCP, SCP, Role, Snapshot, split_source
@@ -271,8 +272,8 @@ class TrustGraph:
                     todo.append(cand)
         t_selected = time.perf_counter()
         decided = None
-        # by groups (_Regroup) when the candidates' keys were recorded (not after a build in worker processes,
-        # whose keys are not comparable with this process's: the workers then decide, as before)
+        # by groups (_Regroup) when the candidates' keys were recorded (also after a build in worker processes:
+        # they send their keys back, see _PortableKeys)
         grouped = (not redo_all and self._memo is not None and bool(self._memo_codes)
                    and self._key_table is not None and self.context.closed == old.context.closed and GROUP_REDECIDE)
         if not grouped and self.workers > 1 and len(todo) >= PARALLEL_MIN_CANDIDATES:
@@ -795,7 +796,8 @@ class _Regroup:
         settings, flags) does not depend on the context.
     So candidates with the same K (same A) and the same new values of those keys share the new key: the first one
     is decided (by _decide, which gives its key) and the others take the memoised outcome. Not grouped (decided
-    on their own): a candidate without a recorded key (not covered by request_key, or decided in a worker), one
+    on their own): a candidate without a recorded key (not covered by request_key, or a worker's key that could
+    not be sent back: see _PortableKeys), one
     whose documents name a moved key as a policy variable in Resource / NotResource (the formula then depends on
     the role's ARN, not in K), and one for which one of those keys has no value in the request's context (the
     engine would then read what it derives from the principal, not in K)."""
@@ -1274,15 +1276,126 @@ _WORKER_GRAPH: TrustGraph | None = None
 _WORKER_CANDIDATES: list | None = None
 
 
-def _decide_slice(bounds: tuple[int, int]) -> list:
-    """In a forked worker: decide candidates [start, end) of the inherited list; plain dicts come back."""
+def _decide_slice(bounds: tuple[int, int]) -> tuple:
+    """In a forked worker: decide candidates [start, end) of the inherited list. Returns (plain edge dicts,
+    per candidate the index of its memo key in the table or -1, table of (portable memo key, memoised outcome))."""
     start, end = bounds
     tg = _WORKER_GRAPH
     out = []
+    codes = tg._memo_codes
+    index: list = []
+    table: list = []
+    where: dict = {}
+    portable = _PortableKeys(tg) if codes is not None and tg._key_table is not None else None
     for cand in _WORKER_CANDIDATES[start:end]:
         data = tg._decide(cand)
         out.append(None if data is None else dict(data))
-    return out
+        i = -1
+        code = None if portable is None else codes.get(cand.ck)
+        if code is not None and code[1] == tg._version:
+            key = tg._key_table.keys[code[0]]
+            i = where.get(key)
+            if i is None:
+                pk = portable.out(key)
+                i = where[key] = -1 if pk is None else len(table)
+                if pk is not None:
+                    table.append((pk, tg._memo[key]))
+        index.append(i)
+    return out, index, table
+
+
+class _PortableKeys:
+    """Memo keys between processes. A key (see TrustGraph._memo_outcome) holds numbers that are only meaningful in
+    the process that made them: the id of its policy layers (TrustGraph._memo_parts) and, inside them, the ids of
+    context-free policy parts (`explorer.iam.policy._parts_id`). A worker sends keys with those numbers replaced by
+    what they stand for (`out`); this process turns them back into its own numbers (`back`). Equal problems get
+    equal keys in both; a number that cannot be resolved (its table was cleared) leaves the candidate without a
+    recorded key (decided on its own when re-evaluated)."""
+
+    def __init__(self, tg: TrustGraph):
+        self.tg = tg
+        self._layers: list = []  # the keys of tg._memo_parts in order: layers id n -> layers
+        self._parts: dict = {}
+
+    def out(self, key: tuple):
+        if key[:1] == ("session tags",):
+            return None  # (not recorded: see _decide_as_is)
+        rk = key[0]
+        n = rk[LAYERS_AT]
+        intern, rev = self.tg._memo_parts, self._layers
+        if n >= len(rev):  # (request_key numbers the layers 0, 1, 2... in insertion order)
+            rev.extend(itertools.islice(intern, len(rev), None))
+        if n >= len(rev):
+            return None
+        layers = rev[n]
+        try:
+            portable = (self._layer_out(layers[0]),
+                        None if layers[1] is None else tuple(self._layer_out(sig) for sig in layers[1]),
+                        *(self._layer_out(sig) for sig in layers[2:]))
+        except KeyError:  # (a policy part's id no longer in its table)
+            return None
+        return ((*rk[:LAYERS_AT], portable, *rk[LAYERS_AT + 1:]), *key[1:])
+
+    def _layer_out(self, sig):
+        if type(sig) is not tuple or not any(type(p) is int for p in sig):
+            return sig  # False, or statements given in full
+        out = []
+        for p in sig:
+            if type(p) is int:
+                parts = self._parts.get(p)
+                if parts is None:
+                    self._parts = {n: parts for parts, n in _policy_parts_ids().items()}
+                    parts = self._parts[p]
+                p = ("parts", parts)
+            out.append(p)
+        return tuple(out)
+
+    def back(self, pk: tuple) -> tuple:
+        rk = pk[0]
+        portable = rk[LAYERS_AT]
+        layers = (self._layer_back(portable[0]),
+                  None if portable[1] is None else tuple(self._layer_back(sig) for sig in portable[1]),
+                  *(self._layer_back(sig) for sig in portable[2:]))
+        intern = self.tg._memo_parts
+        n = intern.get(layers)
+        if n is None:
+            n = intern[layers] = len(intern)
+        return ((*rk[:LAYERS_AT], n, *rk[LAYERS_AT + 1:]), *pk[1:])
+
+    @staticmethod
+    def _layer_back(sig):
+        if type(sig) is not tuple:
+            return sig
+        from explorer.iam.policy import _parts_id
+        return tuple(_parts_id(p[1]) if type(p) is tuple and len(p) == 2 and p[0] == "parts" else p for p in sig)
+
+
+def _policy_parts_ids() -> dict:
+    from explorer.iam import policy
+    return policy._PARTS_IDS
+
+
+def _record_worker_keys(tg: TrustGraph, cands: list, results: list) -> None:
+    """Record, in this process, the memo keys and outcomes of candidates decided by workers (from _decide_slice),
+    so that their re-evaluations are grouped as after a serial build (_Regroup)."""
+    codes, table, memo = tg._memo_codes, tg._key_table, tg._memo
+    if codes is None or table is None or memo is None:
+        return
+    portable = _PortableKeys(tg)
+    pos = 0
+    for _out, index, keys in results:
+        local = []
+        for pk, outcome in keys:
+            key = portable.back(pk)
+            memo.setdefault(key, outcome)
+            local.append(table.code(key, tg._version))
+        for i in index:
+            ck = cands[pos].ck
+            if i < 0:
+                codes.pop(ck, None)
+            else:
+                codes[ck] = local[i]
+            pos += 1
 
 
 def _decide_in_workers(tg: TrustGraph, workers: int, report, candidates: list | None = None) -> list | None:
@@ -1301,16 +1414,23 @@ def _decide_in_workers(tg: TrustGraph, workers: int, report, candidates: list | 
     slices = [(i, min(i + step, total)) for i in range(0, total, step)]
     _WORKER_GRAPH, _WORKER_CANDIDATES = tg, cands
     out: list = []
+    results: list = []
     try:
         with ctx.Pool(workers) as pool:
             for part in pool.imap(_decide_slice, slices):
-                out.extend(part)
+                out.extend(part[0])
+                results.append(part)
                 report(len(out), total, "deciding edges")
     except Exception:  # a worker died (memory, signal): decide serially instead
         return None
     finally:
         _WORKER_GRAPH = _WORKER_CANDIDATES = None
-    return out if len(out) == total else None
+    if len(out) != total:
+        return None
+    t = time.perf_counter()
+    _record_worker_keys(tg, cands, results)
+    tg.timings["worker_keys"] = time.perf_counter() - t
+    return out
 
 
 def _share(shared: dict, values: dict) -> dict:

@@ -719,7 +719,7 @@ def request_key(request: Request, intern: dict | None = None, *, resource_in_key
         return None
     n = intern.get(layers)
     if n is None:
-        n = intern[layers] = len(intern)
+        n = intern[layers] = len(intern)  # (numbered in insertion order: graph.builder._PortableKeys relies on it)
     p_arn = principal.arn
     partitions = (p_arn.split(":", 2)[1] if p_arn.startswith("arn:") else None,
                   resource.split(":", 2)[1] if resource.startswith("arn:") else None)
@@ -733,9 +733,13 @@ def request_key(request: Request, intern: dict | None = None, *, resource_in_key
         trust_side = is_assume or action in TRUST_SIDE_ACTIONS
         where = (service_of(resource), trust_side and "/aws-service-role/" in resource,
                  is_unnamed_resource(resource) if trust_side else resource_side_requirement(action, resource))
+    # (n at REQUEST_KEY_LAYERS_AT)
     return (request.action, where, kind, p_acct is None, cross, principal.is_service_linked, partitions, self_trust,
             request.mfa_token_passed, request.settings, context.closed, request.principal_is_management_account,
             request.resource_is_management_account, request.resource_is_aws_managed_key, n, mfa)
+
+
+REQUEST_KEY_LAYERS_AT = 14  # position in request_key's tuple of the id of its policy layers (in `intern`)
 
 
 class _NotCovered(Exception):
