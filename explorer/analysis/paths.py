@@ -16,8 +16,9 @@ import networkx as nx
 
 from explorer.graph import schema as S
 from explorer.graph.edges import requirement_text
-from explorer.iam.principal import (CRED_IAM_USER, CRED_OIDC, CRED_ROLE_SESSION, CRED_SAML, CRED_SERVICE)
-from explorer.iam.sessions import ROLE_CHAINING_CAP_SECONDS, assume_role_session
+from explorer.iam.principal import (CRED_CONSOLE, CRED_CONSOLE_FEDERATED, CRED_IAM_USER, CRED_OIDC,
+                                    CRED_ROLE_SESSION, CRED_SAML, CRED_SERVICE)
+from explorer.iam.sessions import ROLE_CHAINING_CAP_SECONDS, assume_role_session, credential_kind_after
 
 DEFAULT_MAX_HOPS = 5
 _RANK = {S.ALLOWED: 0, S.CONDITIONAL: 1, S.DENIED: 2}
@@ -33,6 +34,16 @@ FIRST_HOP_CREDENTIAL = {
     S.FOREIGN_ACCOUNT: CRED_IAM_USER,  # a principal outside the snapshot: the longest case (not chained)
     S.ANYONE: CRED_IAM_USER,
     S.ACCOUNT: CRED_IAM_USER,
+}
+
+# ... of a console chain (explorer.analysis.console_switch, D8): the signed-in identity's kind
+CONSOLE_FIRST_HOP_CREDENTIAL = {
+    S.USER: CRED_CONSOLE,
+    S.FOREIGN_ACCOUNT: CRED_CONSOLE,
+    S.ANYONE: CRED_CONSOLE,
+    S.SAML_PROVIDER: CRED_SAML,
+    S.OIDC_PROVIDER: CRED_OIDC,
+    S.ROLE: CRED_CONSOLE_FEDERATED,
 }
 
 
@@ -88,10 +99,13 @@ class Hop:
 class RolePath:
     """A chain of hops from `source` to `target` (nodes[0] .. nodes[-1])."""
 
-    def __init__(self, tg, nodes: list[str], keys: list[str] | None = None):
+    def __init__(self, tg, nodes: list[str], keys: list[str] | None = None, *, console: bool = False):
         self.tg = tg
         self.nodes = list(nodes)
         self._keys = keys
+        # a console chain (explorer.analysis.console_switch): console credential kinds, and only the requirement
+        # alternatives a console switch can meet
+        self.console = console
 
     @property
     def source(self) -> str:
@@ -112,7 +126,8 @@ class RolePath:
         g = self.tg.graph
         out: list[Hop] = []
         kind0 = g.nodes[self.source].get(S.KIND)
-        cred = FIRST_HOP_CREDENTIAL.get(kind0, CRED_IAM_USER)
+        cred = (CONSOLE_FIRST_HOP_CREDENTIAL.get(kind0, CRED_CONSOLE) if self.console
+                else FIRST_HOP_CREDENTIAL.get(kind0, CRED_IAM_USER))
         settings = self.tg.settings
         for i, (u, v) in enumerate(zip(self.nodes, self.nodes[1:])):
             key = self._keys[i] if self._keys else _best_key(g, u, v)
@@ -126,9 +141,16 @@ class RolePath:
                 kind = CRED_SERVICE
             session = assume_role_session(kind, role_max if isinstance(role_max, int) else None,
                                           settings=settings, action=action)
-            out.append(Hop(u, v, key, bool(data.get(S.CROSS_ACCOUNT)), tuple(data.get(S.REQUIRES) or ()),
+            requires = tuple(data.get(S.REQUIRES) or ())
+            if self.console:
+                from explorer.analysis.console_switch import console_requires
+                requires = console_requires(requires) or ()
+            out.append(Hop(u, v, key, bool(data.get(S.CROSS_ACCOUNT)), requires,
                            session.max_seconds, session.chained, session, data, known))
-            cred = session.credential_kind_after or CRED_ROLE_SESSION
+            if self.console:  # D8: the console keeps the signed-in identity (a federated sign-in: its role session)
+                cred = credential_kind_after(action, kind, via_console=True) or CRED_CONSOLE_FEDERATED
+            else:
+                cred = session.credential_kind_after or CRED_ROLE_SESSION
         return out
 
     @property
@@ -179,6 +201,8 @@ class RolePath:
         out = {"hops": [h.to_json() for h in self.hops], "conditional": self.conditional,
                "max_session_seconds": self.max_session_seconds, "limited_by": self.limited_by,
                "nodes": list(self.nodes)}
+        if self.console:
+            out["console"] = True
         if self.denied:
             out["denied"] = True
         if self.final is not None and not self.final.max_session_known:
@@ -192,8 +216,12 @@ class RolePath:
         lines = []
         for i, h in enumerate(self.hops, 1):
             cross = " (cross-account)" if h.cross_account else ""
+            how = ""
+            if self.console:
+                how = (" (console sign-in)" if h.action in (S.ASSUME_ROLE_SAML, S.ASSUME_ROLE_WEB_IDENTITY)
+                       else " (console Switch Role)")
             lines.append(f"  {i}. {_label(g, h.source)} -> {_label(g, h.target)} via {_sts_action(h.action)}"
-                         f"{' by the service' if h.action == S.SERVICE_ASSUME else ''}{cross}")
+                         f"{' by the service' if h.action == S.SERVICE_ASSUME else ''}{how}{cross}")
             if h.state == S.CONDITIONAL:
                 lines.append(f"     only if {requirement_text(h.requires)}")
             if h.edge.get(S.SESSION_TAGS):
@@ -207,6 +235,9 @@ class RolePath:
             elif h.chained:
                 lines.append(f"     session: at most {h.max_session_seconds} s - role chaining caps it at one hour "
                              f"({ROLE_CHAINING_CAP_SECONDS} s)")
+            elif self.console and h.action == S.ASSUME_ROLE:
+                lines.append(f"     session: at most {h.max_session_seconds} s ({h.session.limited_by}), and no "
+                             "longer than the console sign-in it was switched from")
             else:
                 lines.append(f"     session: at most {h.max_session_seconds} s ({h.session.limited_by})")
             if not h.max_session_known:

@@ -1,5 +1,5 @@
 """`paths SNAPSHOT --from ARN --to ARN [--max-hops N] [--k K] [--context KEY=VALUE ...] [--include-denied]
-[--json]`: every role chain from one principal to another (interfaces.md §3)."""
+[--console] [--json]`: every role chain from one principal to another (interfaces.md §3)."""
 from __future__ import annotations
 
 import sys
@@ -20,6 +20,9 @@ def register(subparsers) -> None:
     p.add_argument("--max-hops", type=int, default=5, metavar="N", help="longest chain (default 5)")
     p.add_argument("--k", type=int, default=None, metavar="K", help="only the K shortest chains")
     add_include_denied_argument(p)
+    p.add_argument("--console", action="store_true",
+                   help="console Switch Role only (D8): the signed-in identity switches (one hop; a federated "
+                        "sign-in, then one switch), no ExternalId")
     add_graph_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -32,22 +35,37 @@ def run(args) -> int:
     tg = build_graph(args)
     source = resolve(tg, args.source, "--from")
     target = resolve(tg, args.target, "--to")
-    paths = find_paths(tg, source, target, max_hops=args.max_hops, k=args.k, include_denied=args.include_denied,
-                       limit=None if args.k else PATH_LIMIT + 1)
+    if args.console:
+        from explorer.analysis.console_switch import console_graph, console_paths
+        tg = console_graph(tg)
+        paths = [p for p in console_paths(tg, source, target, include_denied=args.include_denied)
+                 if len(p) <= args.max_hops][:args.k]
+    else:
+        paths = find_paths(tg, source, target, max_hops=args.max_hops, k=args.k,
+                           include_denied=args.include_denied, limit=None if args.k else PATH_LIMIT + 1)
     truncated = len(paths) > PATH_LIMIT
     paths = paths[:PATH_LIMIT]
     if args.json:
         out = {"from": source, "to": target, "paths": [p.to_json() for p in paths],
                "max_hops": args.max_hops, "context": tg.context.to_json()}
+        if args.console:
+            out["console"] = True
         if truncated:
             out["truncated"] = True
         print_json(out, args)
         return 0
     write = sys.stdout.write
-    write(f"Chains from {source} to {target} (at most {args.max_hops} hops"
+    write(f"{'Console (Switch Role) chains' if args.console else 'Chains'} from {source} to {target} "
+          f"(at most {args.max_hops} hops"
           f"{', ' + str(args.k) + ' shortest' if args.k else ''}):\n")
     if not paths:
         write("  none\n")
+        if args.console:
+            from explorer.analysis.paths import find_paths
+            api = find_paths(tg, source, target, max_hops=args.max_hops, include_denied=args.include_denied, limit=1)
+            if api:
+                write("  (there are chains by API calls: a console switch is made by the signed-in identity, not by "
+                      "the role switched to, and cannot pass sts:ExternalId; run without --console to see them)\n")
     for i, p in enumerate(paths, 1):
         flag = " [conditional]" if p.conditional else ""
         flag += " [includes a denied hop]" if p.denied else ""

@@ -1,4 +1,4 @@
-"""`reach SNAPSHOT (--from ARN | --to ARN) [--max-hops N] [--context ...] [--json]`: everything a principal can
+"""`reach SNAPSHOT (--from ARN | --to ARN) [--max-hops N] [--context ...] [--console] [--json]`: everything a principal can
 become, or everyone who can become a role (interfaces.md §3)."""
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ def register(subparsers) -> None:
     group.add_argument("--to", dest="target", metavar="ARN", help="the role (ARN or name)")
     p.add_argument("--max-hops", type=int, default=None, metavar="N", help="longest chain (default: no limit)")
     add_include_denied_argument(p)
+    p.add_argument("--console", action="store_true",
+                   help="console Switch Role only (D8): the signed-in identity switches (one hop; a federated "
+                        "sign-in, then one switch), no ExternalId")
     add_graph_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -29,6 +32,15 @@ def run(args) -> int:
     from explorer.analysis.paths import reach_from, reach_to
     require_at_least_one(args.max_hops, "--max-hops")
     tg = build_graph(args)
+    if args.console:
+        from explorer.analysis.console_switch import console_graph, console_reach_from, console_reach_to
+        tg = console_graph(tg)
+
+        def reach_from(tg, node, max_hops, include_denied):  # noqa: F811 (the console variants)
+            return _bounded(console_reach_from(tg, node, include_denied=include_denied), max_hops)
+
+        def reach_to(tg, node, max_hops, include_denied):  # noqa: F811
+            return _bounded(console_reach_to(tg, node, include_denied=include_denied), max_hops)
     if args.source:
         node = resolve(tg, args.source, "--from")
         found = reach_from(tg, node, args.max_hops, include_denied=args.include_denied)
@@ -45,13 +57,16 @@ def run(args) -> int:
              "hops": len(p), "conditional": p.conditional, "denied": p.denied,
              "max_session_seconds": p.max_session_seconds, "limited_by": p.limited_by, "path": p.to_json()}
             for n, p in items]}
+        if args.console:
+            out["console"] = True
         print_json(out, args)
         return 0
     write = sys.stdout.write
+    how = " by console Switch Role" if args.console else ""
     if direction == "from":
-        write(f"{node} can become {len(items)} role{'s' if len(items) != 1 else ''}:\n")
+        write(f"{node} can become {len(items)} role{'s' if len(items) != 1 else ''}{how}:\n")
     else:
-        write(f"{len(items)} principal{'s' if len(items) != 1 else ''} can become {node}:\n")
+        write(f"{len(items)} principal{'s' if len(items) != 1 else ''} can become {node}{how}:\n")
     for n, p in items:
         flag = " [conditional]" if p.conditional else ""
         flag += " [denied hop]" if p.denied else ""
@@ -68,3 +83,7 @@ def run(args) -> int:
         write("[denied hop]: the chain uses an edge that the trust policy allows but another layer denies "
               "(--include-denied)\n")
     return 0
+
+
+def _bounded(found: dict, max_hops) -> dict:
+    return found if max_hops is None else {n: p for n, p in found.items() if len(p) <= max_hops}

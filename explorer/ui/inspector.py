@@ -389,7 +389,8 @@ class Inspector(QtWidgets.QWidget):
             if acct and acct not in accounts:
                 accounts.append(acct)
         final = path.final
-        summary = (f"{len(hops)} hop{'s' if len(hops) != 1 else ''}, {len(accounts)} account"
+        summary = (f"{'console Switch Role · ' if getattr(path, 'console', False) else ''}"
+                   f"{len(hops)} hop{'s' if len(hops) != 1 else ''}, {len(accounts)} account"
                    f"{'s' if len(accounts) != 1 else ''} ({', '.join(m.snapshot.account_name(a) for a in accounts)})"
                    f"{' · conditional' if path.conditional else ''}{' · includes a denied hop' if path.denied else ''}")
         self.summary.setText(summary)
@@ -405,7 +406,10 @@ class Inspector(QtWidgets.QWidget):
             lines = []
             if reason:
                 lines.append(f"session: {reason}")
-            if h.chained:
+            if h.chained and getattr(path, "console", False):
+                lines.append("role chaining: this switch is made by a console identity that is itself a role "
+                             "session (a federated sign-in), so AWS caps the session at one hour")
+            elif h.chained:
                 lines.append("role chaining: this hop is made with role-session credentials, so AWS caps the "
                              "session at one hour whatever the role's MaxSessionDuration")
             if not h.max_session_known:
@@ -428,7 +432,9 @@ class Inspector(QtWidgets.QWidget):
                              f"whatever the role's MaxSessionDuration.")
             elif secs:
                 notes.append(f"The final session lasts at most {ST.format_seconds(secs)} ({secs} s), limited by "
-                             f"{limit}.")
+                             f"{limit}" + (", and no longer than the console sign-in it was switched from."
+                                           if getattr(path, "console", False) and final.action == S.ASSUME_ROLE
+                                           else "."))
             else:
                 notes.append(f"Session: {limit or 'n/a'}.")
         self.session_note.setText(" ".join(notes))

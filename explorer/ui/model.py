@@ -74,6 +74,7 @@ class ExplorerModel(QtCore.QObject):
         self.paths: list = []
         self.paths_searching = False
         self.max_hops = 5
+        self.console_only = False  # chains: console Switch Role only (explorer.analysis.console_switch)
         self.layouts = LayoutCache()
         self._generation = 0
         self._jobs: dict[str, W.Job] = {}
@@ -304,14 +305,15 @@ class ExplorerModel(QtCore.QObject):
         self.paths_searching = True
         self.pathsChanged.emit()
         self._run("paths", W.paths_job, self.tg, source, target, done=self._paths_done, max_hops=self.max_hops,
-                  include_denied=self.show_denied)
+                  include_denied=self.show_denied, console=self.console_only)
 
     def _paths_done(self, paths) -> None:
         self.paths_searching = False
         self.paths = list(paths)
         self.pathsChanged.emit()
         sel = self.selection
-        if sel is not None and sel.kind == PATH and sel.value.tg is not self.tg:
+        if sel is not None and sel.kind == PATH and (sel.value.tg is not self.tg or self.console_only
+                                                     or getattr(sel.value, "console", False)):
             # the chains were re-derived (what-if): keep the same chain selected, now from the new graph
             same = next((p for p in self.paths if list(p.nodes) == list(sel.value.nodes)), None)
             self.selection = Selection(PATH, same) if same is not None else None

@@ -29,6 +29,13 @@ class PathsPanel(QtWidgets.QWidget):
         self.hops_spin.setValue(model.max_hops)
         self.hops_spin.setPrefix("max hops: ")
         self.hops_spin.valueChanged.connect(self._hops_changed)
+        self.console_check = QtWidgets.QCheckBox("console only")
+        self.console_check.setToolTip(
+            "Console Switch Role chains only (spec D8): the signed-in identity makes every switch, so a chain is "
+            "one switch from a user, or a federated sign-in (SAML/OIDC) and one switch, capped at 1 h; a console "
+            "switch cannot pass sts:ExternalId")
+        self.console_check.setChecked(model.console_only)
+        self.console_check.toggled.connect(self._console_changed)
         self.clear_button = QtWidgets.QPushButton("Clear")
         self.clear_button.clicked.connect(model.clear_paths)
         self.status = QtWidgets.QLabel()
@@ -50,6 +57,7 @@ class PathsPanel(QtWidgets.QWidget):
         form.addRow("To:", self.target_label)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.hops_spin)
+        row.addWidget(self.console_check)
         row.addStretch(1)
         row.addWidget(self.clear_button)
         lay = QtWidgets.QVBoxLayout(self)
@@ -63,6 +71,11 @@ class PathsPanel(QtWidgets.QWidget):
 
     def _hops_changed(self, value: int) -> None:
         self.model.max_hops = value
+        if self.model.path_source and self.model.path_target:
+            self.model.find_paths(self.model.path_source, self.model.path_target)
+
+    def _console_changed(self, on: bool) -> None:
+        self.model.console_only = on
         if self.model.path_source and self.model.path_target:
             self.model.find_paths(self.model.path_source, self.model.path_target)
 
@@ -82,8 +95,11 @@ class PathsPanel(QtWidgets.QWidget):
                 self.status.setText("Finding chains…")
             else:
                 n = len(m.paths)
-                self.status.setText(f"{n} chain{'s' if n != 1 else ''} within {m.max_hops} hops"
-                                    + ("" if n else ": no way under the current context"))
+                how = " by console Switch Role" if m.console_only else ""
+                self.status.setText(f"{n} chain{'s' if n != 1 else ''}{how} within {m.max_hops} hops"
+                                    + ("" if n else ": no way under the current context" if not m.console_only
+                                       else ": the console switches with the signed-in identity only, and "
+                                            "cannot pass sts:ExternalId (clear “console only” for API chains)"))
         else:
             self.status.setText("")
 
