@@ -79,3 +79,48 @@ def test_the_quick_look_at_a_raw_trust_never_misses_a_taggable_one():
     assert may_allow_tag_session({"Statement": {**allow, "NotAction": "sts:AssumeRole"}})
     assert not may_allow_tag_session({"Statement": [{**allow, "Effect": "Deny", "Action": "sts:TagSession"}]})
     assert not may_allow_tag_session(None)
+
+
+# ---- along a chain: the tags must be passed at the previous hop (sts:TagSession for that hop's caller) ----
+def _chain_estate():
+    """Tagged (account A) trusts users x and y for AssumeRole but lets only x pass session tags (and only with
+    aws:SourceIp in 10/8); Target trusts sessions of Tagged carrying aws:PrincipalTag/team=blue."""
+    from graph_scenarios import build_snapshot
+    acct = "111111111111"
+    x, y = f"arn:aws:iam::{acct}:user/x", f"arn:aws:iam::{acct}:user/y"
+    tagged = f"arn:aws:iam::{acct}:role/Tagged"
+    allow = [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]
+    spec = {"accounts": {acct: {
+        "users": [{"name": "x", "policies": [allow]}, {"name": "y", "policies": [allow]}],
+        "roles": [
+            {"name": "Tagged", "policies": [allow], "trust": [
+                {"Effect": "Allow", "Principal": {"AWS": [x, y]}, "Action": "sts:AssumeRole"},
+                {"Effect": "Allow", "Principal": {"AWS": x}, "Action": "sts:TagSession",
+                 "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]},
+            {"name": "Target", "trust": [
+                {"Effect": "Allow", "Principal": {"AWS": tagged}, "Action": "sts:AssumeRole",
+                 "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}]}]}}}
+    return build_snapshot(spec), x, y, tagged, f"arn:aws:iam::{acct}:role/Target"
+
+
+def test_a_chain_needs_its_session_tags_passed_at_the_previous_hop():
+    from explorer.analysis.paths import find_paths, path_from_nodes, reach_from, reach_to
+    from explorer.graph import build_trust_graph
+    snap, x, y, tagged, target = _chain_estate()
+    tg = build_trust_graph(snap)
+    # the edge Tagged -> Target needs session tags on Tagged's sessions (the trust lets someone pass them)
+    assert tg.graph[tagged][target]["sts:AssumeRole"].get("session_tags") == ("team",)
+    via_x = find_paths(tg, x, target)
+    assert [p.nodes for p in via_x] == [[x, tagged, target]]
+    first = via_x[0].hops[0]
+    # x may pass them only from 10/8: the first hop now needs that too
+    assert any(r.key == "aws:SourceIp" for alt in first.requires for r in alt)
+    assert via_x[0].hops[1].tags_blocked is None and via_x[0].to_json()["hops"][1]["session_tags_passed"]["allowed"]
+    # y may assume Tagged but not pass tags: no chain to Target through it
+    assert find_paths(tg, y, target) == []
+    assert target not in reach_from(tg, y) and y not in reach_to(tg, target) and x in reach_to(tg, target)
+    blocked = path_from_nodes(tg, [y, tagged, target])
+    assert blocked.session_tags_blocked == [1] and blocked.to_json()["session_tags_blocked"] is True
+    assert any("BLOCKED" in line and "sts:TagSession" in line for line in blocked.describe())
+    shown = find_paths(tg, y, target, include_denied=True)
+    assert [p.nodes for p in shown] == [[y, tagged, target]] and shown[0].session_tags_blocked == [1]

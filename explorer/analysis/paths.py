@@ -15,7 +15,8 @@ from itertools import islice
 import networkx as nx
 
 from explorer.graph import schema as S
-from explorer.graph.edges import requirement_text
+from explorer.graph.edges import and_requirements, requirement_text
+from explorer.iam.decision import Result
 from explorer.iam.principal import (CRED_CONSOLE, CRED_CONSOLE_FEDERATED, CRED_IAM_USER, CRED_OIDC,
                                     CRED_ROLE_SESSION, CRED_SAML, CRED_SERVICE)
 from explorer.iam.sessions import ROLE_CHAINING_CAP_SECONDS, assume_role_session, credential_kind_after
@@ -72,6 +73,10 @@ class Hop:
     session: object  # explorer.iam.sessions.SessionRule
     edge: dict
     max_session_known: bool = True
+    # a hop whose caller's session needs session tags (SESSION_TAGS) passed at the previous hop: the engine's
+    # Decision on that hop's sts:TagSession, and why it cannot be passed there (None: it can, or not known)
+    tags_passed: object = None
+    tags_blocked: str | None = None
 
     @property
     def state(self) -> str:
@@ -90,6 +95,9 @@ class Hop:
                "limited_by": self.session.limited_by if self.session is not None else None}
         if self.edge.get(S.SESSION_TAGS):
             out["session_tags"] = list(self.edge[S.SESSION_TAGS])
+            if self.tags_passed is not None:
+                out["session_tags_passed"] = {"allowed": self.tags_blocked is None,
+                                              "reason": getattr(self.tags_passed, "reason", "")}
         if not self.max_session_known:
             out["max_session_note"] = ("MaxSessionDuration not in the snapshot (roles.json missing or unreadable): "
                                    "3600 s assumed")
@@ -151,7 +159,35 @@ class RolePath:
                 cred = credential_kind_after(action, kind, via_console=True) or CRED_CONSOLE_FEDERATED
             else:
                 cred = session.credential_kind_after or CRED_ROLE_SESSION
+        self._check_session_tags(out)
         return out
+
+    def _check_session_tags(self, hops: list) -> None:
+        """A hop that needs session tags on its caller's session (SESSION_TAGS, D11) needs them passed at the
+        previous hop of this chain: that hop's caller must be allowed sts:TagSession on that role (trust and
+        identity side, TrustGraph.tag_session). Its requirements are added to the previous hop's; when it is not
+        allowed the chain is blocked there (`session_tags_blocked`)."""
+        tag_session = getattr(self.tg, "tag_session", None)
+        if tag_session is None:
+            return
+        for i in range(1, len(hops)):
+            h, prev = hops[i], hops[i - 1]
+            if not h.edge.get(S.SESSION_TAGS):
+                continue
+            decision = tag_session(prev.source, prev.target, prev.action)
+            if decision is None:
+                continue
+            h.tags_passed = decision
+            if decision.result is not Result.ALLOW:
+                h.tags_blocked = (f"{prev.source} may not pass session tags when it assumes {prev.target} "
+                                  f"(sts:TagSession): {decision.reason}")
+            elif decision.requirements:
+                prev.requires = and_requirements(prev.requires, tuple(tuple(a) for a in decision.requirements))
+
+    @property
+    def session_tags_blocked(self) -> list[int]:
+        """Indexes (0-based) of the hops whose session tags cannot be passed at the previous hop."""
+        return [i for i, h in enumerate(self.hops) if h.tags_blocked]
 
     @property
     def states(self) -> list[str]:
@@ -205,6 +241,8 @@ class RolePath:
             out["console"] = True
         if self.denied:
             out["denied"] = True
+        if self.session_tags_blocked:
+            out["session_tags_blocked"] = True
         if self.final is not None and not self.final.max_session_known:
             out["max_session_note"] = ("MaxSessionDuration not in the snapshot (roles.json missing or unreadable): "
                                    "3600 s assumed")
@@ -226,8 +264,14 @@ class RolePath:
                 lines.append(f"     only if {requirement_text(h.requires)}")
             if h.edge.get(S.SESSION_TAGS):
                 at = f"at hop {i - 1}, which must also allow sts:TagSession" if i > 1 else "when it was assumed"
+                if h.tags_blocked:
+                    at = f"at hop {i - 1}, which does not allow sts:TagSession"
+                elif h.tags_passed is not None:
+                    at = f"at hop {i - 1} (sts:TagSession allowed there)"
                 lines.append(f"     needs session tags ({', '.join(h.edge[S.SESSION_TAGS])}) on the session of "
                              f"{_label(g, h.source)}, passed {at} (D11)")
+                if h.tags_blocked:
+                    lines.append(f"     BLOCKED: {h.tags_blocked}")
             elif h.state == S.DENIED:
                 lines.append(f"     DENIED: {h.edge.get(S.REASON, '')}")
             if h.max_session_seconds is None:
@@ -308,15 +352,19 @@ def find_paths(tg, source: str, target: str, *, max_hops: int = DEFAULT_MAX_HOPS
     sub = view.subgraph(keep)
     if k is not None:
         out = []
-        for nodes in islice(nx.shortest_simple_paths(sub, source, target), k):
-            if len(nodes) - 1 > max_hops:
+        for nodes in nx.shortest_simple_paths(sub, source, target):
+            if len(nodes) - 1 > max_hops or len(out) >= k:
                 break
-            out.append(_make(tg, view, nodes))
+            p = _make(tg, view, nodes)
+            if include_denied or not p.session_tags_blocked:
+                out.append(p)
         return out
-    gen = nx.all_simple_paths(sub, source, target, cutoff=max_hops)
+    gen = (_make(tg, view, nodes) for nodes in nx.all_simple_paths(sub, source, target, cutoff=max_hops))
+    if not include_denied:  # (a chain whose session tags cannot be passed is no way: see RolePath)
+        gen = (p for p in gen if not p.session_tags_blocked)
     if limit is not None:
         gen = islice(gen, limit)
-    paths = [_make(tg, view, nodes) for nodes in gen]
+    paths = list(gen)
     paths.sort(key=lambda p: (len(p), _non_allowed(view, p.nodes), p.nodes))
     return paths
 
@@ -330,7 +378,8 @@ def reach_from(tg, source: str, max_hops: int | None = None, *, include_denied: 
     source = _check_node(tg, source, "source")
     view = path_view(tg, include_denied)
     found = nx.single_source_shortest_path(view, source, cutoff=max_hops)
-    return {n: _make(tg, view, nodes) for n, nodes in found.items() if n != source}
+    return _unblocked(tg, {n: _make(tg, view, nodes) for n, nodes in found.items() if n != source}, max_hops,
+                      include_denied)
 
 
 def reach_to(tg, target: str, max_hops: int | None = None, *, include_denied: bool = False) -> dict[str, RolePath]:
@@ -339,7 +388,23 @@ def reach_to(tg, target: str, max_hops: int | None = None, *, include_denied: bo
     target = _check_node(tg, target, "target")
     view = path_view(tg, include_denied)
     found = nx.single_source_shortest_path(view.reverse(copy=False), target, cutoff=max_hops)
-    return {n: _make(tg, view, list(reversed(nodes))) for n, nodes in found.items() if n != target}
+    return _unblocked(tg, {n: _make(tg, view, list(reversed(nodes))) for n, nodes in found.items() if n != target},
+                      max_hops, include_denied)
+
+
+def _unblocked(tg, found: dict, max_hops: int | None, include_denied: bool) -> dict:
+    """`found` with each chain whose session tags cannot be passed (RolePath.session_tags_blocked) replaced by the
+    shortest chain between the same ends that can, or dropped when there is none (kept with include_denied)."""
+    if include_denied:
+        return found
+    for n, p in list(found.items()):
+        if p.session_tags_blocked:
+            other = find_paths(tg, p.source, p.target, max_hops=max_hops or DEFAULT_MAX_HOPS, k=1)
+            if other:
+                found[n] = other[0]
+            else:
+                del found[n]
+    return found
 
 
 def path_from_nodes(tg, nodes: list[str], *, include_denied: bool = True) -> RolePath:

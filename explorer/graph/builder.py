@@ -331,6 +331,27 @@ class TrustGraph:
             return hits[0]
         return None
 
+    def tag_session(self, caller: str, role: str, key: str) -> Decision | None:
+        """Whether `caller`, assuming `role` by the edge `key`, may pass session tags (sts:TagSession on both sides:
+        the role's trust and, for a principal with its own policies, its identity side; T9/D11): the engine's
+        Decision, None when they are not a caller and a role of the snapshot. A chain whose next hop needs session
+        tags on this role's session (SESSION_TAGS) needs them passed here (explorer.analysis.paths). Cached."""
+        cache = self.__dict__.setdefault("_path_cache", {})
+        ck = ("tag session", caller, role, key)
+        if ck in cache:
+            return cache[ck]
+        c = self.callers.get(caller)
+        info = self.roles.get(role)
+        out = None
+        if c is not None and info is not None and info.has_trust:
+            from explorer.iam import evaluate
+            action = S.ASSUME_ROLE if key == S.SERVICE_ASSUME else key
+            cand = Candidate(caller, role, action, key, ("session tags",))
+            ctx = self.request_context(c, role)
+            out = evaluate(self._request(cand, c, info, ctx, "sts:TagSession", side="full"))
+        cache[ck] = out
+        return out
+
     def explain_hop(self, caller: str, role: str) -> dict:
         """The engine's answer for `caller` assuming `role` whether or not the graph has an edge (analysts ask why
         an expected edge is missing): {"state": allowed|conditional|denied|None, "decision", "trust_decision",

@@ -392,7 +392,8 @@ class Inspector(QtWidgets.QWidget):
         summary = (f"{'console Switch Role · ' if getattr(path, 'console', False) else ''}"
                    f"{len(hops)} hop{'s' if len(hops) != 1 else ''}, {len(accounts)} account"
                    f"{'s' if len(accounts) != 1 else ''} ({', '.join(m.snapshot.account_name(a) for a in accounts)})"
-                   f"{' · conditional' if path.conditional else ''}{' · includes a denied hop' if path.denied else ''}")
+                   f"{' · conditional' if path.conditional else ''}{' · includes a denied hop' if path.denied else ''}"
+                   f"{' · session tags cannot be passed' if path.session_tags_blocked else ''}")
         self.summary.setText(summary)
         notes = []
         for i, h in enumerate(hops, 1):
@@ -412,6 +413,17 @@ class Inspector(QtWidgets.QWidget):
             elif h.chained:
                 lines.append("role chaining: this hop is made with role-session credentials, so AWS caps the "
                              "session at one hour whatever the role's MaxSessionDuration")
+            if h.edge.get(S.SESSION_TAGS):
+                tags = ", ".join(h.edge[S.SESSION_TAGS])
+                if h.tags_blocked:
+                    lines.append(f"BLOCKED: needs session tags ({tags}) on the session of {m.label(h.source)}, but "
+                                 f"{h.tags_blocked}")
+                elif i > 1:
+                    lines.append(f"needs session tags ({tags}) on the session of {m.label(h.source)}, passed at hop "
+                                 f"{i - 1}" + (" (sts:TagSession allowed there)" if h.tags_passed is not None else ""))
+                else:
+                    lines.append(f"needs session tags ({tags}) on the session of {m.label(h.source)}, passed when it "
+                                 "was assumed")
             if not h.max_session_known:
                 lines.append("note: MaxSessionDuration is not in the snapshot (roles.json missing or unreadable): 3600 s assumed")
             for text in lines:

@@ -114,6 +114,8 @@ class PathsPanel(QtWidgets.QWidget):
         conds = [requirements_text(h.requires) for h in path.hops if h.requires]
         if path.denied:
             conds.insert(0, "DENIED hop")
+        if path.session_tags_blocked:
+            conds.insert(0, "session tags cannot be passed")
         secs = path.max_session_seconds
         session = (ST.format_seconds(secs) if secs else "n/a") + (" (chained)" if path.chained else "")
         chain = " → ".join(m.label(n) for n in path.nodes)
