@@ -109,6 +109,9 @@ def test_cli_console_flag(capsys):
                          "--quiet")
     assert rc == 0 and "Console (Switch Role) chains" in out and "none" in out
     assert "there are chains by API calls" in out
+    rc, out, _ = run_cli(capsys, "paths", DEMO_ORG, "--from", "ec2.amazonaws.com", "--to", "ArtifactReader", "--console",
+                         "--quiet")
+    assert rc == 0 and "is an AWS service, not a console identity" in out and "chains by API" not in out
     rc, out, _ = run_cli(capsys, "reach", DEMO_ORG, "--to", "arn:aws:iam::666666666666:role/OrganizationAccountAccessRole",
                          "--console", "--json", "--quiet")
     data = json.loads(out)
@@ -142,5 +145,13 @@ def test_chains_dock_console_only(qtbot, tmp_path):
     w.model.wait(60000)
     qtbot.waitUntil(lambda: not w.model.paths_searching, timeout=30000)
     assert [len(p) for p in w.model.paths] == [2] and w.model.paths[0].console
+    w.model.find_paths("ec2.amazonaws.com", "arn:aws:iam::444444444444:role/ArtifactReader")
+    w.model.wait(60000)
+    qtbot.waitUntil(lambda: not w.model.paths_searching, timeout=30000)
+    assert w.model.paths == [] and "the source is an AWS service, not a console identity" in pp.status.text()
+    w.model.find_paths("arn:aws:iam::111111111111:saml-provider/ExampleCorpOkta",
+                       "arn:aws:iam::666666666666:role/OrganizationAccountAccessRole")
+    w.model.wait(60000)
+    qtbot.waitUntil(lambda: not w.model.paths_searching, timeout=30000)
     pp.select_row(0)
     assert w.inspector.summary.text().startswith("console Switch Role")

@@ -61,8 +61,12 @@ def run(args) -> int:
     if not paths:
         write("  none\n")
         if args.console:
+            from explorer.analysis.console_switch import not_a_console_identity
             from explorer.analysis.paths import find_paths
-            api = find_paths(tg, source, target, max_hops=args.max_hops, include_denied=args.include_denied, limit=1)
+            why = not_a_console_identity(tg, source)
+            if why:
+                write(f"  ({why})\n")
+            api = [] if why else find_paths(tg, source, target, max_hops=args.max_hops, include_denied=args.include_denied, limit=1)
             if api:
                 write("  (there are chains by API calls: a console switch is made by the signed-in identity, not by "
                       "the role switched to, and cannot pass sts:ExternalId; run without --console to see them)\n")

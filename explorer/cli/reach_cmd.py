@@ -79,6 +79,11 @@ def run(args) -> int:
         note = p.session_summary().get("note")
         if note:
             write(f"    note: {note}\n")
+    if args.console and direction == "from" and not items:
+        from explorer.analysis.console_switch import not_a_console_identity
+        why = not_a_console_identity(tg, node)
+        if why:
+            write(f"  ({why})\n")
     if any(p.denied for _, p in items):
         write("[denied hop]: the chain uses an edge that the trust policy allows but another layer denies "
               "(--include-denied)\n")

@@ -98,10 +98,17 @@ class PathsPanel(QtWidgets.QWidget):
                 how = " by console Switch Role" if m.console_only else ""
                 self.status.setText(f"{n} chain{'s' if n != 1 else ''}{how} within {m.max_hops} hops"
                                     + ("" if n else ": no way under the current context" if not m.console_only
-                                       else ": the console switches with the signed-in identity only, and "
-                                            "cannot pass sts:ExternalId (clear “console only” for API chains)"))
+                                       else self._no_console_chain()))
         else:
             self.status.setText("")
+
+    def _no_console_chain(self) -> str:
+        from explorer.analysis.console_switch import not_a_console_identity
+        why = not_a_console_identity(self.model.tg, self.model.path_source) if self.model.tg is not None else None
+        if why:
+            return ": the source is " + why.split(" is ", 1)[-1]
+        return (": the console switches with the signed-in identity only, and cannot pass sts:ExternalId (clear "
+                "“console only” for API chains)")
 
     def _add(self, path) -> None:
         m = self.model
