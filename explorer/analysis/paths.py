@@ -307,16 +307,23 @@ def path_view(tg, include_denied: bool = False) -> nx.DiGraph:
     view = cache.get(key)
     if view is None:
         view = nx.DiGraph()
-        view.add_nodes_from(tg.graph.nodes)
-        best: dict[tuple[str, str], tuple[int, str]] = {}
-        for u, v, k, d in tg.graph.edges(keys=True, data=True):
-            r = _RANK.get(d.get(S.STATE), 3)
-            if r == 2 and not include_denied:
-                continue
-            cur = best.get((u, v))
-            if cur is None or (r, k) < cur:
-                best[(u, v)] = (r, k)
-        view.add_edges_from((u, v, {"key": k, "rank": r}) for (u, v), (r, k) in best.items())
+        view.add_nodes_from(tg.graph)
+        # (written into networkx's adjacency directly, as add_edges_from would, in the graph's edge order; the
+        # state is read with dict.get: edges may be EdgeData, whose get is Python code)
+        succ, pred = view._succ, view._pred
+        rank_of, dget, state = _RANK.get, dict.get, S.STATE
+        for u, nbrs in tg.graph._succ.items():
+            su = succ[u]
+            for v, keydict in nbrs.items():
+                best = None
+                for k, d in keydict.items():
+                    r = rank_of(dget(d, state), 3)
+                    if r == 2 and not include_denied:
+                        continue
+                    if best is None or (r, k) < best:
+                        best = (r, k)
+                if best is not None:
+                    su[v] = pred[v][u] = {"key": best[1], "rank": best[0]}
         cache[key] = view
     return view
 
