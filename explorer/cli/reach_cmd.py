@@ -32,15 +32,11 @@ def run(args) -> int:
     from explorer.analysis.paths import reach_from, reach_to
     require_at_least_one(args.max_hops, "--max-hops")
     tg = build_graph(args)
-    if args.console:
+    if args.console:  # console Switch Role chains (explorer.analysis.console_switch), at most max_hops long
         from explorer.analysis.console_switch import console_graph, console_reach_from, console_reach_to
         tg = console_graph(tg)
-
-        def reach_from(tg, node, max_hops, include_denied):  # noqa: F811 (the console variants)
-            return _bounded(console_reach_from(tg, node, include_denied=include_denied), max_hops)
-
-        def reach_to(tg, node, max_hops, include_denied):  # noqa: F811
-            return _bounded(console_reach_to(tg, node, include_denied=include_denied), max_hops)
+        reach_from = _console(console_reach_from)
+        reach_to = _console(console_reach_to)
     if args.source:
         node = resolve(tg, args.source, "--from")
         found = reach_from(tg, node, args.max_hops, include_denied=args.include_denied)
@@ -90,5 +86,9 @@ def run(args) -> int:
     return 0
 
 
-def _bounded(found: dict, max_hops) -> dict:
-    return found if max_hops is None else {n: p for n, p in found.items() if len(p) <= max_hops}
+def _console(reach):
+    """A console reach function with the signature of analysis.paths.reach_from / reach_to."""
+    def run(tg, node, max_hops=None, *, include_denied=False):
+        found = reach(tg, node, include_denied=include_denied)
+        return found if max_hops is None else {n: p for n, p in found.items() if len(p) <= max_hops}
+    return run
