@@ -115,6 +115,8 @@ def test_a_chain_needs_its_session_tags_passed_at_the_previous_hop():
     first = via_x[0].hops[0]
     # x may pass them only from 10/8: the first hop now needs that too
     assert any(r.key == "aws:SourceIp" for alt in first.requires for r in alt)
+    assert tg.graph[x][tagged]["sts:AssumeRole"]["state"] == "allowed"  # the edge alone needs nothing
+    assert first.state == "conditional" and via_x[0].conditional and first.to_json()["state"] == "conditional"
     assert via_x[0].hops[1].tags_blocked is None and via_x[0].to_json()["hops"][1]["session_tags_passed"]["allowed"]
     # y may assume Tagged but not pass tags: no chain to Target through it
     assert find_paths(tg, y, target) == []

@@ -80,7 +80,10 @@ class Hop:
 
     @property
     def state(self) -> str:
-        return self.edge.get(S.STATE, S.ALLOWED)
+        """The edge's state; an allowed edge is conditional here when this chain adds requirements to it (the
+        session tags the next hop needs, RolePath._check_session_tags)."""
+        state = self.edge.get(S.STATE, S.ALLOWED)
+        return S.CONDITIONAL if state == S.ALLOWED and self.requires else state
 
     @property
     def conditional(self) -> bool:
