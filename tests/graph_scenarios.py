@@ -22,9 +22,14 @@ Scenario file (JSON):
              "edges": [{"from": ARN or name, "to": ARN or name, "action": "sts:AssumeRole",
                         "state": "allowed" | "conditional" | "denied" | "absent",
                         "badges": [...], "requires_keys": [...], "cross_account": bool}],
-             "no_out_edges": [node...], "nodes": {node: kind}, "role_notes": {role: "substring"}}]
+             "no_out_edges": [node...], "nodes": {node: kind}, "role_notes": {role: "substring"},
+             "chains": [{"from": node, "to": node, "console": bool (console Switch Role chains),
+                         "include_denied": bool, "paths": [[node, ...], ...] (every chain, in order),
+                         "max_session": seconds, "limited_by": "...", "conditional": bool,
+                         "blocked": bool (first chain's session tags cannot be passed)}]}]
 }
-`null` in a context fixes the key as absent.
+`null` in a context fixes the key as absent. A chain's "max_session" / "limited_by" / "conditional" / "blocked"
+are those of the first chain.
 """
 from __future__ import annotations
 

@@ -82,9 +82,37 @@ def _check(tg, case: dict, where: str) -> None:
     for ref in case.get("no_in_edges", []):
         node = _node(tg, ref)
         assert g.in_degree(node) == 0, f"{where}: {ref} has in edges {list(g.in_edges(node))}"
+    for exp in case.get("chains", []):
+        _check_chains(tg, exp, where)
     for ref, text in (case.get("role_notes") or {}).items():
         notes = " | ".join(g.nodes[_node(tg, ref)][S.NOTES])
         assert text.lower() in notes.lower(), f"{where}: notes of {ref}: {notes}"
+
+
+def _check_chains(tg, exp: dict, where: str) -> None:
+    """The chains from one node to another (explorer.analysis.paths, or console_switch with "console")."""
+    from explorer.analysis.console_switch import console_graph, console_paths
+    from explorer.analysis.paths import find_paths
+    src, dst = _node(tg, exp["from"]), _node(tg, exp["to"])
+    denied = bool(exp.get("include_denied"))
+    if exp.get("console"):
+        paths = console_paths(console_graph(tg), src, dst, include_denied=denied)
+    else:
+        paths = find_paths(tg, src, dst, include_denied=denied)
+    label = f"{where}: {'console ' if exp.get('console') else ''}chains {exp['from']} -> {exp['to']}"
+    want = [[_node(tg, ref) for ref in nodes] for nodes in exp["paths"]]
+    assert [p.nodes for p in paths] == want, f"{label}: {[p.nodes for p in paths]}"
+    if not paths:
+        return
+    first = paths[0]
+    if "max_session" in exp:
+        assert first.max_session_seconds == exp["max_session"], f"{label}: session {first.max_session_seconds}"
+    if "limited_by" in exp:
+        assert first.limited_by == exp["limited_by"], f"{label}: limited by {first.limited_by}"
+    if "conditional" in exp:
+        assert first.conditional is exp["conditional"], f"{label}: conditional {first.conditional}"
+    if "blocked" in exp:
+        assert bool(first.session_tags_blocked) is exp["blocked"], f"{label}: blocked {first.session_tags_blocked}"
 
 
 _BASE: dict = {}
