@@ -108,9 +108,10 @@ def _path(tg, nodes: list[str]) -> RolePath:
     return RolePath(tg, nodes, keys, console=True)
 
 
-def console_paths(tg, source: str, target: str, *, include_denied: bool = False) -> list[RolePath]:
-    """The console chains from `source` to `target` (one or two hops, see the module docstring), shortest first.
-    `tg` should be `console_graph(...)`."""
+def console_paths(tg, source: str, target: str, *, include_denied: bool = False,
+                  max_hops: int | None = None) -> list[RolePath]:
+    """The console chains from `source` to `target` (one or two hops, see the module docstring), shortest first,
+    at most max_hops long. `tg` should be `console_graph(...)`."""
     source = _check_node(tg, source, "source")
     target = _check_node(tg, target, "target")
     how = _source_kind(tg, source)
@@ -124,10 +125,21 @@ def console_paths(tg, source: str, target: str, *, include_denied: bool = False)
         for a in sorted(firsts):
             if a != target and _hop(tg, a, target, S.ASSUME_ROLE, include_denied):
                 out.append(_path(tg, [source, a, target]))
-    return out
+    return _usable(out, max_hops, include_denied)
 
 
-def console_reach_from(tg, source: str, *, include_denied: bool = False) -> dict[str, RolePath]:
+def _usable(paths, max_hops: int | None, include_denied: bool):
+    """Chains at most max_hops long, without those whose session tags cannot be passed (RolePath) unless
+    include_denied. A list stays a list; a dict (reach) keeps its keys."""
+    def ok(p):
+        return (max_hops is None or len(p) <= max_hops) and (include_denied or not p.session_tags_blocked)
+    if isinstance(paths, dict):
+        return {n: p for n, p in paths.items() if ok(p)}
+    return [p for p in paths if ok(p)]
+
+
+def console_reach_from(tg, source: str, *, include_denied: bool = False,
+                       max_hops: int | None = None) -> dict[str, RolePath]:
     """Every role the source's console identity can switch to (or sign in as), one shortest chain each."""
     source = _check_node(tg, source, "source")
     how = _source_kind(tg, source)
@@ -140,10 +152,11 @@ def console_reach_from(tg, source: str, *, include_denied: bool = False) -> dict
             for v in _firsts(tg, a, include_denied) if _source_kind(tg, a) else ():
                 if v != source and v not in found:
                     found[v] = _path(tg, [source, a, v])
-    return found
+    return _usable(found, max_hops, include_denied)
 
 
-def console_reach_to(tg, target: str, *, include_denied: bool = False) -> dict[str, RolePath]:
+def console_reach_to(tg, target: str, *, include_denied: bool = False,
+                     max_hops: int | None = None) -> dict[str, RolePath]:
     """Every console identity that can reach the role by Switch Role (users, accounts outside the snapshot,
     providers through a federated sign-in, roles as console sessions), one shortest chain each."""
     target = _check_node(tg, target, "target")
@@ -158,4 +171,4 @@ def console_reach_to(tg, target: str, *, include_denied: bool = False) -> dict[s
             if (p not in found and p != target and _source_kind(tg, p) == "federation"
                     and _hop(tg, p, a, _first_action(g.nodes[p].get(S.KIND)), include_denied)):
                 found[p] = _path(tg, [p, a, target])
-    return found
+    return _usable(found, max_hops, include_denied)

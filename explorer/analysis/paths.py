@@ -189,8 +189,20 @@ class RolePath:
 
     @property
     def session_tags_blocked(self) -> list[int]:
-        """Indexes (0-based) of the hops whose session tags cannot be passed at the previous hop."""
+        """Indexes (0-based) of the hops whose session tags cannot be passed at the previous hop. (Looks at the
+        edges first: a chain in which no later hop needs session tags is not worked out hop by hop for this.)"""
+        if "hops" not in self.__dict__ and not self._needs_passed_tags():
+            return []
         return [i for i, h in enumerate(self.hops) if h.tags_blocked]
+
+    def _needs_passed_tags(self) -> bool:
+        g = self.tg.graph
+        for i in range(1, len(self.nodes) - 1):
+            u, v = self.nodes[i], self.nodes[i + 1]
+            key = self._keys[i] if self._keys else _best_key(g, u, v)
+            if dict.get(g[u][v][key], S.SESSION_TAGS):
+                return True
+        return False
 
     @property
     def states(self) -> list[str]:

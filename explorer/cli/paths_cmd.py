@@ -38,8 +38,7 @@ def run(args) -> int:
     if args.console:
         from explorer.analysis.console_switch import console_graph, console_paths
         tg = console_graph(tg)
-        paths = [p for p in console_paths(tg, source, target, include_denied=args.include_denied)
-                 if len(p) <= args.max_hops][:args.k]
+        paths = console_paths(tg, source, target, include_denied=args.include_denied, max_hops=args.max_hops)[:args.k]
     else:
         paths = find_paths(tg, source, target, max_hops=args.max_hops, k=args.k,
                            include_denied=args.include_denied, limit=None if args.k else PATH_LIMIT + 1)

@@ -89,6 +89,5 @@ def run(args) -> int:
 def _console(reach):
     """A console reach function with the signature of analysis.paths.reach_from / reach_to."""
     def run(tg, node, max_hops=None, *, include_denied=False):
-        found = reach(tg, node, include_denied=include_denied)
-        return found if max_hops is None else {n: p for n, p in found.items() if len(p) <= max_hops}
+        return reach(tg, node, include_denied=include_denied, max_hops=max_hops)
     return run

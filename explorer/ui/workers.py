@@ -151,8 +151,7 @@ def paths_job(tg, source, target, *, progress, cancel, max_hops=5, include_denie
     progress(0, 1, "finding chains")
     if console:
         from explorer.analysis.console_switch import console_graph, console_paths
-        paths = console_paths(console_graph(tg), source, target, include_denied=include_denied)
-        return [p for p in paths if len(p) <= max_hops]
+        return console_paths(console_graph(tg), source, target, include_denied=include_denied, max_hops=max_hops)
     from explorer.analysis.paths import find_paths
     return find_paths(tg, source, target, max_hops=max_hops, include_denied=include_denied, limit=limit)
 
