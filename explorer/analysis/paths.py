@@ -78,6 +78,26 @@ class Hop:
     tags_passed: object = None
     tags_blocked: str | None = None
 
+    def session_tags_lines(self, index: int, source_label: str) -> list[str]:
+        """What the chain says about the session tags this hop needs on its caller's session (SESSION_TAGS, D11),
+        for hop number `index` (1-based): where they are passed, and BLOCKED with the reason when they cannot be.
+        [] when the hop needs none."""
+        tags = self.edge.get(S.SESSION_TAGS)
+        if not tags:
+            return []
+        if index == 1:
+            at = "when it was assumed"
+        elif self.tags_blocked:
+            at = f"at hop {index - 1}, which does not allow sts:TagSession"
+        elif self.tags_passed is not None:
+            at = f"at hop {index - 1} (sts:TagSession allowed there)"
+        else:
+            at = f"at hop {index - 1}, which must also allow sts:TagSession"
+        lines = [f"needs session tags ({', '.join(tags)}) on the session of {source_label}, passed {at} (D11)"]
+        if self.tags_blocked:
+            lines.append(f"BLOCKED: {self.tags_blocked}")
+        return lines
+
     @property
     def state(self) -> str:
         """The edge's state; an allowed edge is conditional here when this chain adds requirements to it (the
@@ -278,15 +298,7 @@ class RolePath:
             if h.state == S.CONDITIONAL:
                 lines.append(f"     only if {requirement_text(h.requires)}")
             if h.edge.get(S.SESSION_TAGS):
-                at = f"at hop {i - 1}, which must also allow sts:TagSession" if i > 1 else "when it was assumed"
-                if h.tags_blocked:
-                    at = f"at hop {i - 1}, which does not allow sts:TagSession"
-                elif h.tags_passed is not None:
-                    at = f"at hop {i - 1} (sts:TagSession allowed there)"
-                lines.append(f"     needs session tags ({', '.join(h.edge[S.SESSION_TAGS])}) on the session of "
-                             f"{_label(g, h.source)}, passed {at} (D11)")
-                if h.tags_blocked:
-                    lines.append(f"     BLOCKED: {h.tags_blocked}")
+                lines.extend("     " + line for line in h.session_tags_lines(i, _label(g, h.source)))
             elif h.state == S.DENIED:
                 lines.append(f"     DENIED: {h.edge.get(S.REASON, '')}")
             if h.max_session_seconds is None:

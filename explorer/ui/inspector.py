@@ -389,7 +389,7 @@ class Inspector(QtWidgets.QWidget):
             if acct and acct not in accounts:
                 accounts.append(acct)
         final = path.final
-        summary = (f"{'console Switch Role · ' if getattr(path, 'console', False) else ''}"
+        summary = (f"{'console Switch Role · ' if path.console else ''}"
                    f"{len(hops)} hop{'s' if len(hops) != 1 else ''}, {len(accounts)} account"
                    f"{'s' if len(accounts) != 1 else ''} ({', '.join(m.snapshot.account_name(a) for a in accounts)})"
                    f"{' · conditional' if path.conditional else ''}{' · includes a denied hop' if path.denied else ''}"
@@ -407,23 +407,13 @@ class Inspector(QtWidgets.QWidget):
             lines = []
             if reason:
                 lines.append(f"session: {reason}")
-            if h.chained and getattr(path, "console", False):
+            if h.chained and path.console:
                 lines.append("role chaining: this switch is made by a console identity that is itself a role "
                              "session (a federated sign-in), so AWS caps the session at one hour")
             elif h.chained:
                 lines.append("role chaining: this hop is made with role-session credentials, so AWS caps the "
                              "session at one hour whatever the role's MaxSessionDuration")
-            if h.edge.get(S.SESSION_TAGS):
-                tags = ", ".join(h.edge[S.SESSION_TAGS])
-                if h.tags_blocked:
-                    lines.append(f"BLOCKED: needs session tags ({tags}) on the session of {m.label(h.source)}, but "
-                                 f"{h.tags_blocked}")
-                elif i > 1:
-                    lines.append(f"needs session tags ({tags}) on the session of {m.label(h.source)}, passed at hop "
-                                 f"{i - 1}" + (" (sts:TagSession allowed there)" if h.tags_passed is not None else ""))
-                else:
-                    lines.append(f"needs session tags ({tags}) on the session of {m.label(h.source)}, passed when it "
-                                 "was assumed")
+            lines.extend(h.session_tags_lines(i, m.label(h.source)))
             if not h.max_session_known:
                 lines.append("note: MaxSessionDuration is not in the snapshot (roles.json missing or unreadable): 3600 s assumed")
             for text in lines:
@@ -445,7 +435,7 @@ class Inspector(QtWidgets.QWidget):
             elif secs:
                 notes.append(f"The final session lasts at most {ST.format_seconds(secs)} ({secs} s), limited by "
                              f"{limit}" + (", and no longer than the console sign-in it was switched from."
-                                           if getattr(path, "console", False) and final.action == S.ASSUME_ROLE
+                                           if path.console and final.action == S.ASSUME_ROLE
                                            else "."))
             else:
                 notes.append(f"Session: {limit or 'n/a'}.")

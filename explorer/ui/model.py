@@ -313,7 +313,7 @@ class ExplorerModel(QtCore.QObject):
         self.pathsChanged.emit()
         sel = self.selection
         if sel is not None and sel.kind == PATH and (sel.value.tg is not self.tg or self.console_only
-                                                     or getattr(sel.value, "console", False)):
+                                                     or sel.value.console):
             # the chains were re-derived (what-if): keep the same chain selected, now from the new graph
             same = next((p for p in self.paths if list(p.nodes) == list(sel.value.nodes)), None)
             self.selection = Selection(PATH, same) if same is not None else None
