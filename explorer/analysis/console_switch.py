@@ -35,14 +35,15 @@ _SIGN_IN_ACTION = {S.SAML_PROVIDER: S.ASSUME_ROLE_SAML, S.OIDC_PROVIDER: S.ASSUM
 
 
 def not_a_console_identity(tg, node: str) -> str | None:
-    """Why `node` cannot be the console's signed-in identity (None when it can): the words for an empty answer."""
+    """Why `node` cannot be the console's signed-in identity, as words that follow "<node> is " (None when it
+    can): for an empty answer."""
     kind = tg.graph.nodes[node].get(S.KIND) if node in tg.graph else None
     if kind in CONSOLE_SOURCES:
         return None
     what = {S.SERVICE: "an AWS service", S.ACCOUNT: "an account's root user (root cannot assume roles, T6)",
             S.SERVICE_LINKED_ROLE: "a service-linked role"}.get(kind, f"a {kind or 'node'}")
-    return (f"{node} is {what}, not a console identity (an IAM user, a principal outside the snapshot, a SAML or "
-            "OIDC provider's federated sign-in, or a console session of a role)")
+    return (f"{what}, not a console identity (an IAM user, a principal outside the snapshot, a SAML or OIDC "
+            "provider's federated sign-in, or a console session of a role)")
 
 
 def _external_id_absent_ok(req) -> bool:

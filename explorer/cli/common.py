@@ -54,6 +54,12 @@ def add_include_denied_argument(parser) -> None:
                         help="also use edges that the trust allows but another layer denies")
 
 
+def add_console_argument(parser) -> None:
+    parser.add_argument("--console", action="store_true",
+                        help="console Switch Role only (D8): the signed-in identity switches (one hop; a federated "
+                             "sign-in, then one switch), no ExternalId")
+
+
 def require_at_least_one(value: int | None, option: str) -> None:
     """An InputError when a count option (`--max-hops`, `--k`...) is given below 1."""
     if value is not None and value < 1:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from explorer.cli.common import (add_graph_arguments, add_include_denied_argument, build_graph, print_json,
-                                 require_at_least_one, resolve)
+from explorer.cli.common import (add_console_argument, add_graph_arguments, add_include_denied_argument,
+                                 build_graph, print_json, require_at_least_one, resolve)
 
 PATH_LIMIT = 1000  # chains printed at most (the JSON says when the list was cut)
 
@@ -20,9 +20,7 @@ def register(subparsers) -> None:
     p.add_argument("--max-hops", type=int, default=5, metavar="N", help="longest chain (default 5)")
     p.add_argument("--k", type=int, default=None, metavar="K", help="only the K shortest chains")
     add_include_denied_argument(p)
-    p.add_argument("--console", action="store_true",
-                   help="console Switch Role only (D8): the signed-in identity switches (one hop; a federated "
-                        "sign-in, then one switch), no ExternalId")
+    add_console_argument(p)
     add_graph_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -35,6 +33,7 @@ def run(args) -> int:
     tg = build_graph(args)
     source = resolve(tg, args.source, "--from")
     target = resolve(tg, args.target, "--to")
+    api_tg = tg  # (the graph of API chains, for the hint when there is no console chain)
     if args.console:
         from explorer.analysis.console_switch import console_graph, console_paths
         tg = console_graph(tg)
@@ -64,8 +63,9 @@ def run(args) -> int:
             from explorer.analysis.paths import find_paths
             why = not_a_console_identity(tg, source)
             if why:
-                write(f"  ({why})\n")
-            api = [] if why else find_paths(tg, source, target, max_hops=args.max_hops, include_denied=args.include_denied, limit=1)
+                write(f"  ({source} is {why})\n")
+            api = [] if why else find_paths(api_tg, source, target, max_hops=args.max_hops,
+                                            include_denied=args.include_denied, limit=1)
             if api:
                 write("  (there are chains by API calls: a console switch is made by the signed-in identity, not by "
                       "the role switched to, and cannot pass sts:ExternalId; run without --console to see them)\n")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from explorer.cli.common import (add_graph_arguments, add_include_denied_argument, build_graph, print_json,
-                                 require_at_least_one, resolve)
+from explorer.cli.common import (add_console_argument, add_graph_arguments, add_include_denied_argument,
+                                 build_graph, print_json, require_at_least_one, resolve)
 from explorer.graph import schema as S
 
 
@@ -20,23 +20,21 @@ def register(subparsers) -> None:
     group.add_argument("--to", dest="target", metavar="ARN", help="the role (ARN or name)")
     p.add_argument("--max-hops", type=int, default=None, metavar="N", help="longest chain (default: no limit)")
     add_include_denied_argument(p)
-    p.add_argument("--console", action="store_true",
-                   help="console Switch Role only (D8): the signed-in identity switches (one hop; a federated "
-                        "sign-in, then one switch), no ExternalId")
+    add_console_argument(p)
     add_graph_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from explorer.analysis.paths import reach_from, reach_to
     require_at_least_one(args.max_hops, "--max-hops")
     tg = build_graph(args)
     if args.console:  # console Switch Role chains (explorer.analysis.console_switch), at most max_hops long
         from explorer.analysis.console_switch import console_graph, console_reach_from, console_reach_to
         tg = console_graph(tg)
-        reach_from = _console(console_reach_from)
-        reach_to = _console(console_reach_to)
+        reach_from, reach_to = _console(console_reach_from), _console(console_reach_to)
+    else:
+        from explorer.analysis.paths import reach_from, reach_to
     if args.source:
         node = resolve(tg, args.source, "--from")
         found = reach_from(tg, node, args.max_hops, include_denied=args.include_denied)
@@ -79,7 +77,7 @@ def run(args) -> int:
         from explorer.analysis.console_switch import not_a_console_identity
         why = not_a_console_identity(tg, node)
         if why:
-            write(f"  ({why})\n")
+            write(f"  ({node} is {why})\n")
     if any(p.denied for _, p in items):
         write("[denied hop]: the chain uses an edge that the trust policy allows but another layer denies "
               "(--include-denied)\n")

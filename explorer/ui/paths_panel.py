@@ -106,7 +106,7 @@ class PathsPanel(QtWidgets.QWidget):
         from explorer.analysis.console_switch import not_a_console_identity
         why = not_a_console_identity(self.model.tg, self.model.path_source) if self.model.tg is not None else None
         if why:
-            return ": the source is " + why.split(" is ", 1)[-1]
+            return ": the source is " + why
         return (": the console switches with the signed-in identity only, and cannot pass sts:ExternalId (clear "
                 "“console only” for API chains)")
 
