@@ -131,27 +131,24 @@ def test_chains_dock_console_only(qtbot, tmp_path):
     w.open_path(DEMO_ORG)
     w.model.wait(60000)
     pp = w.paths_panel
-    w.model.find_paths("arn:aws:iam::222222222222:user/people/alice.nguyen",
-                       "arn:aws:iam::666666666666:role/BreakGlassAdmin")
-    w.model.wait(60000)
-    qtbot.waitUntil(lambda: not w.model.paths_searching, timeout=30000)
-    assert len(w.model.paths) == 1 and not w.model.paths[0].console
+
+    def settled():
+        w.model.wait(60000)
+        qtbot.waitUntil(lambda: not w.model.paths_searching, timeout=30000)
+        return w.model.paths
+
+    def chains(source, target):
+        w.model.find_paths(source, target)
+        return settled()
+
+    paths = chains("arn:aws:iam::222222222222:user/people/alice.nguyen", "arn:aws:iam::666666666666:role/BreakGlassAdmin")
+    assert len(paths) == 1 and not paths[0].console
     pp.console_check.setChecked(True)
-    w.model.wait(60000)
-    qtbot.waitUntil(lambda: not w.model.paths_searching, timeout=30000)
-    assert w.model.paths == [] and "signed-in identity" in pp.status.text()
-    w.model.find_paths("arn:aws:iam::111111111111:saml-provider/ExampleCorpOkta",
-                       "arn:aws:iam::666666666666:role/OrganizationAccountAccessRole")
-    w.model.wait(60000)
-    qtbot.waitUntil(lambda: not w.model.paths_searching, timeout=30000)
-    assert [len(p) for p in w.model.paths] == [2] and w.model.paths[0].console
-    w.model.find_paths("ec2.amazonaws.com", "arn:aws:iam::444444444444:role/ArtifactReader")
-    w.model.wait(60000)
-    qtbot.waitUntil(lambda: not w.model.paths_searching, timeout=30000)
-    assert w.model.paths == [] and "the source is an AWS service, not a console identity" in pp.status.text()
-    w.model.find_paths("arn:aws:iam::111111111111:saml-provider/ExampleCorpOkta",
-                       "arn:aws:iam::666666666666:role/OrganizationAccountAccessRole")
-    w.model.wait(60000)
-    qtbot.waitUntil(lambda: not w.model.paths_searching, timeout=30000)
+    assert settled() == [] and "signed-in identity" in pp.status.text()
+    paths = chains("arn:aws:iam::111111111111:saml-provider/ExampleCorpOkta",
+                   "arn:aws:iam::666666666666:role/OrganizationAccountAccessRole")
+    assert [len(p) for p in paths] == [2] and paths[0].console
     pp.select_row(0)
     assert w.inspector.summary.text().startswith("console Switch Role")
+    paths = chains("ec2.amazonaws.com", "arn:aws:iam::444444444444:role/ArtifactReader")
+    assert paths == [] and "the source is an AWS service, not a console identity" in pp.status.text()
