@@ -112,6 +112,10 @@ def test_cli_console_flag(capsys):
     rc, out, _ = run_cli(capsys, "paths", DEMO_ORG, "--from", "ec2.amazonaws.com", "--to", "ArtifactReader", "--console",
                          "--quiet")
     assert rc == 0 and "is an AWS service, not a console identity" in out and "chains by API" not in out
+    # under a context that fixes the right ExternalId the API chain exists (the console one still does not)
+    rc, out, _ = run_cli(capsys, "paths", DEMO_ORG, "--from", "999999999999", "--to", "AcmeMonitoringIntegration",
+                         "--console", "--context", "sts:ExternalId=ExampleCorp-7f3a9c2e", "--quiet")
+    assert rc == 0 and "none" in out and "there are chains by API calls" in out
     rc, out, _ = run_cli(capsys, "reach", DEMO_ORG, "--to", "arn:aws:iam::666666666666:role/OrganizationAccountAccessRole",
                          "--console", "--json", "--quiet")
     data = json.loads(out)
@@ -123,13 +127,8 @@ def test_cli_console_flag(capsys):
 
 
 def test_chains_dock_console_only(qtbot, tmp_path):
-    from explorer.ui.main_window import MainWindow
-    from PySide6 import QtCore
-    w = MainWindow(settings=QtCore.QSettings(str(tmp_path / "s.ini"),
-                                             QtCore.QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.open_path(DEMO_ORG)
-    w.model.wait(60000)
+    from ui_fixtures import open_demo_window
+    w = open_demo_window(qtbot, tmp_path)
     pp = w.paths_panel
 
     def settled():
