@@ -595,8 +595,8 @@ class TrustGraph:
         else:
             # Does the trust policy itself allow this caller (RCPs and the caller's side set aside)? If not, the
             # candidate is no edge; if it does, the edge is kept as "trusted but not permitted".
-            named = evaluate(self._request(cand, caller, info, ctx, cand.action, side="trust-policy"))
-            if not is_allowed(named):
+            if not self._trust_policy_allows(self._request(cand, caller, info, ctx, cand.action,
+                                                           side="trust-policy")):
                 return None
             state = S.DENIED
             requires = ()
@@ -604,6 +604,20 @@ class TrustGraph:
         it = self._intern
         return (state, it(requires) if requires else (), it(reason), it(badges(requires)) if requires else (),
                 notes)
+
+    def _trust_policy_allows(self, request: Request) -> bool:
+        """Whether the trust policy alone (a "trust-policy" request of _request) allows the caller: decided once
+        per request_key, like the outcomes (most denied candidates of one role share it)."""
+        from explorer.iam import evaluate
+        memo = self._memo
+        key = None if memo is None else request_key(request, self._memo_parts, resource_in_key=False)
+        if key is None:
+            return is_allowed(evaluate(request))
+        key = (_TRUST_POLICY_ALONE, key)
+        got = memo.get(key)
+        if got is None:
+            got = memo[key] = is_allowed(evaluate(request, resource_text=_RESOURCE_PLACEHOLDER))
+        return got
 
     def _decide(self, cand: Candidate) -> EdgeData | None:
         """Decide one candidate (see _decide_as_is). A role-session caller whose session may carry session tags
@@ -1007,6 +1021,7 @@ class _Regroup:
 
 
 _NO_GROUP = object()
+_TRUST_POLICY_ALONE = "trust policy alone"  # memo entries of _trust_policy_allows
 _NOTHING: frozenset = frozenset()
 _MFA_KEY = "aws:multifactorauthpresent"  # the engine may override its value (settings, MFA token passed)
 
