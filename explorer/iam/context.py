@@ -91,6 +91,13 @@ class Context:
     def keys(self) -> list[str]:
         return [self._names[k] for k in self._values]
 
+    def passes_request_tags(self) -> bool:
+        """Whether some aws:RequestTag/<key> has a non-empty value (session tags passed with the request)."""
+        for k, v in self._values.items():  # (keys are stored lower-case)
+            if v and k.startswith("aws:requesttag/"):
+                return True
+        return False
+
     def items(self):
         return [(self._names[k], v) for k, v in self._values.items()]
 

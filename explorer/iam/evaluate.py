@@ -656,9 +656,8 @@ def request_key(request: Request, intern: dict | None = None, *, resource_in_key
         si = peek("sts:sourceidentity")
         if (tk is not UNKNOWN and tk) or (si is not UNKNOWN and si):
             return None
-        for k in context.keys():
-            if k.lower().startswith("aws:requesttag/") and context.get(k):
-                return None
+        if context.passes_request_tags():
+            return None
     if intern is None:
         intern = {}
     TRUE = F.TRUE
@@ -837,8 +836,7 @@ def _assume_role_parameters(gates, request, action, resource, lookup, principal,
     sts:SourceIdentity. A parameter whose key is unknown is taken as not passed.
     """
     ctx = request.context
-    tags_passed = _present(lookup, "aws:tagkeys") or any(
-        k.lower().startswith("aws:requesttag/") and v for k, v in ctx.items())
+    tags_passed = _present(lookup, "aws:tagkeys") or ctx.passes_request_tags()
     if tags_passed and request.inherited_transitive_tag_keys:
         passed = {k[len("aws:requesttag/"):].lower() for k, v in ctx.items()
                   if k.lower().startswith("aws:requesttag/") and v}
