@@ -23,6 +23,7 @@ from explorer.graph.edges import (EdgeData, and_requirements, badges, caller_pol
 from explorer.graph.indexes import (IdentityIndex, TrustNames, WELL_KNOWN_WEB_IDENTITY, parse_entity,
                                     parse_session, provider_account, read_trust)
 from explorer.graph.policies import PolicyCompiler
+from explorer.graph.role_twins import RoleTwins
 from explorer.graph.session_tags import allows_tag_session, may_allow_tag_session, tag_alternatives, tag_names
 from explorer.iam.context import UNKNOWN, Context
 from explorer.iam.decision import Decision
@@ -44,6 +45,9 @@ _EXTRA_ACTIONS_KEYS = ("aws:tagkeys", "sts:sourceidentity")
 # The fast path: decide identical sub-problems once (TrustGraph._decide). Off: every candidate is decided by the
 # engine on its own (the plain path; tests/test_graph_fastpath.py checks both give the same graph).
 MEMOISE_DECISIONS = True
+# Role twins (explorer/graph/role_twins.py): a caller's candidates on roles that differ only in an ARN no policy of
+# the request looks at share one memo key, found without making their requests. False: each computes its key.
+TWINS = True
 # with_context re-decides the candidates of one old memo key and equal values of the keys that matter once per group
 # (_Regroup); False: each is decided on its own (tests/test_graph_fastpath.py checks both give the same graph).
 GROUP_REDECIDE = True
@@ -156,6 +160,10 @@ class TrustGraph:
         # the context values that matter); None when MEMOISE_DECISIONS is off
         self._memo: dict | None = {} if MEMOISE_DECISIONS else None
         self._memo_parts: dict = {}
+        # role twins (explorer/graph/role_twins.py): their context-free parts, shared by with_context copies, and
+        # per context the memoised (outcome, memo key) per twin key
+        self._twins: RoleTwins | None = RoleTwins() if MEMOISE_DECISIONS and TWINS else None
+        self._twin_memo: dict = {}
         # session tags (session_tag_keys): role node -> whether its sessions may carry session tags; (node, keys) ->
         # the caller with those principal tags unknown. Context-free: shared by with_context copies.
         self._tag_sessions: dict = {}
@@ -181,6 +189,7 @@ class TrustGraph:
         new.context = context
         new._analyst = _analyst_values(context)
         new._path_cache = {}
+        new._twin_memo = {}
         changed = _changed_keys(self._analyst, new._analyst)
         new.graph = _share_structure(self.graph)
         new._results = dict(self._results)
@@ -736,6 +745,13 @@ class TrustGraph:
         """(_outcome of the candidate's hop, its memo key): the memoised outcome when the request is covered by
         request_key (see _decide_as_is), else (decided directly, None). `kind` tells memo entries of another kind
         of question apart (the session-tag twin)."""
+        twin = None
+        if not kind and self._twins is not None:
+            twin = self._twins.key(self, cand, caller, info)
+            if twin is not None:
+                got = self._twin_memo.get(twin)
+                if got is not None:
+                    return got
         ctx = self.request_context(caller, cand.role)
         request = self._request(cand, caller, info, ctx, cand.action, side="full")
         memo = self._memo
@@ -746,6 +762,10 @@ class TrustGraph:
         out = memo.get(key, _MISSING)
         if out is _MISSING:
             out = memo[key] = self._outcome(cand, caller, info, ctx, request, _RESOURCE_PLACEHOLDER)
+        if twin is not None:
+            if self._key_table is not None:  # (keep the table's key object: not one more copy per twin key)
+                key = self._key_table.keys[self._key_table.code(key, self._version)[0]]
+            self._twin_memo[twin] = (out, key)
         return out, key
 
     def _edge_data(self, cand: Candidate, caller: Caller, info: RoleInfo, out, memoised: bool) -> EdgeData | None:
