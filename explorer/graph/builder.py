@@ -161,7 +161,7 @@ class TrustGraph:
         self._memo: dict | None = {} if MEMOISE_DECISIONS else None
         self._memo_parts: dict = {}
         # role twins (explorer/graph/role_twins.py): their context-free parts, shared by with_context copies, and
-        # per context the memoised (outcome, memo key) per twin key
+        # per context the memoised (outcome, memo key code) per twin key
         self._twins: RoleTwins | None = RoleTwins() if MEMOISE_DECISIONS and TWINS else None
         self._twin_memo: dict = {}
         # session tags (session_tag_keys): role node -> whether its sessions may carry session tags; (node, keys) ->
@@ -729,14 +729,26 @@ class TrustGraph:
         engine reads (the applicable statements of every layer, how the trust names the caller, the values of
         the context keys those statements read), plus what the outcome adds (the caller's account, whether its
         policies are outside the snapshot, whether it has an identity side). Two callers of one account with
-        the same relevant statements share one decision of a role; fixing aws:PrincipalOrgID collapses likewise."""
+        the same relevant statements share one decision of a role; fixing aws:PrincipalOrgID collapses likewise.
+        A role twin (explorer/graph/role_twins.py) of a candidate decided before takes its outcome and key code
+        without a request."""
         caller = self.callers[cand.caller]
         info = self.roles[cand.role]
+        twin = None
+        if self._twins is not None:
+            twin = self._twins.key(self, cand, caller, info)
+            if twin is not None:
+                got = self._twin_memo.get(twin)
+                if got is not None:
+                    self._memo_codes[cand.ck] = got[1]
+                    return self._edge_data(cand, caller, info, got[0], True)
         out, key = self._memo_outcome(cand, caller, info)
         codes = self._memo_codes
         if codes is not None:
             if key is not None and self._key_table is not None:
-                codes[cand.ck] = self._key_table.code(key, self._version)
+                code = codes[cand.ck] = self._key_table.code(key, self._version)
+                if twin is not None:
+                    self._twin_memo[twin] = (out, code)
             else:
                 codes.pop(cand.ck, None)
         return self._edge_data(cand, caller, info, out, key is not None)
@@ -745,13 +757,6 @@ class TrustGraph:
         """(_outcome of the candidate's hop, its memo key): the memoised outcome when the request is covered by
         request_key (see _decide_as_is), else (decided directly, None). `kind` tells memo entries of another kind
         of question apart (the session-tag twin)."""
-        twin = None
-        if not kind and self._twins is not None:
-            twin = self._twins.key(self, cand, caller, info)
-            if twin is not None:
-                got = self._twin_memo.get(twin)
-                if got is not None:
-                    return got
         ctx = self.request_context(caller, cand.role)
         request = self._request(cand, caller, info, ctx, cand.action, side="full")
         memo = self._memo
@@ -762,10 +767,6 @@ class TrustGraph:
         out = memo.get(key, _MISSING)
         if out is _MISSING:
             out = memo[key] = self._outcome(cand, caller, info, ctx, request, _RESOURCE_PLACEHOLDER)
-        if twin is not None:
-            if self._key_table is not None:  # (keep the table's key object: not one more copy per twin key)
-                key = self._key_table.keys[self._key_table.code(key, self._version)[0]]
-            self._twin_memo[twin] = (out, key)
         return out, key
 
     def _edge_data(self, cand: Candidate, caller: Caller, info: RoleInfo, out, memoised: bool) -> EdgeData | None:
@@ -778,10 +779,9 @@ class TrustGraph:
             reason = self._intern(reason.replace(_RESOURCE_PLACEHOLDER, info.role.arn))
         caller_acct = caller.account_id
         cross = bool(caller_acct) and caller_acct != info.role.account_id
-        data = EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: requires, S.CROSS_ACCOUNT: cross,
-                         S.REASON: reason, S.BADGES: badge, S.VIA: cand.via, S.NOTES: notes})
-        data.set_lazy(self._env if self._env is not None else self, cand)
-        return data
+        return EdgeData({S.ACTION: cand.key, S.STATE: state, S.REQUIRES: requires, S.CROSS_ACCOUNT: cross,
+                         S.REASON: reason, S.BADGES: badge, S.VIA: cand.via, S.NOTES: notes},
+                        self._env if self._env is not None else self, cand)
 
     def lazy_value(self, cand: Candidate, key: str):
         """DECISION / TRUST_DECISION / IDENTITY_DECISION of a candidate edge, computed on demand."""

@@ -101,10 +101,10 @@ class EdgeData(dict):
     __slots__ = ("_env", "_cand")
     LAZY_KEYS = (S.DECISION, S.TRUST_DECISION, S.IDENTITY_DECISION)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._env = None
-        self._cand = None
+    def __init__(self, values=(), env=None, cand=None):
+        dict.__init__(self, values)
+        self._env = env  # (set_lazy)
+        self._cand = cand
 
     def set_lazy(self, env, cand) -> None:
         self._env = env
@@ -133,6 +133,4 @@ class EdgeData(dict):
         return self
 
     def copy(self) -> "EdgeData":
-        new = EdgeData(dict.items(self))
-        new._env, new._cand = self._env, self._cand
-        return new
+        return EdgeData(dict.items(self), self._env, self._cand)
