@@ -1215,7 +1215,7 @@ def _build(snapshot: Snapshot, context: Context | None, settings: Settings | Non
     total_steps = len(users) + len(roles)
     report(0, total_steps, "indexing principals")
 
-    tag_keys_p, tag_keys_r = _referenced_tag_keys(snapshot)
+    tag_keys_p, tag_keys_r = _referenced_tag_keys(snapshot, tg.compiler)
     tg._tag_keys = (tag_keys_p, tag_keys_r)
 
     # -- account nodes
@@ -1656,9 +1656,10 @@ def _role_candidates(tg: TrustGraph, info: RoleInfo, ident: IdentityIndex) -> No
         _add_candidate(tg, role.arn, role.arn, AR, AR, "self")
 
 
-def _referenced_tag_keys(snapshot: Snapshot) -> tuple[set[str], set[str]]:
-    """Principal-tag and resource-tag keys (lower-case) that some policy of the snapshot refers to."""
-    from explorer.graph.policies import condition_keys
+def _referenced_tag_keys(snapshot: Snapshot, compiler: PolicyCompiler) -> tuple[set[str], set[str]]:
+    """Principal-tag and resource-tag keys (lower-case) that some policy of the snapshot refers to (through
+    compiler.keys_of, which keeps each document's keys for the candidates' keys later)."""
+    condition_keys = compiler.keys_of
     seen: set[int] = set()
     ptags: set[str] = set()
     rtags: set[str] = set()
