@@ -1,7 +1,8 @@
 """The trust graph's fast path (docs/trust-graph.md "Performance") gives exactly the graph of the plain path.
 
-The fast path decides identical sub-problems once (a memo keyed by explorer.iam.evaluate.request_key) and freezes
-the garbage collector's view of the graph after the build. With `builder.MEMOISE_DECISIONS` off, every candidate
+The fast path decides identical sub-problems once (a memo keyed by explorer.iam.evaluate.request_key), compiles
+each distinct trust text once (PolicyCompiler, Policy.renamed) and freezes the garbage collector's view of the
+graph after the build. With `builder.MEMOISE_DECISIONS` off, every candidate
 edge is decided by the engine on its own: both must give the same edges with the same attributes, also after
 `with_context` and for a graph built under a context.
 """
@@ -12,6 +13,7 @@ import pytest
 from conftest import DEMO_ORG
 from explorer.graph import build_trust_graph
 from explorer.graph import builder
+from explorer.graph import policies as graph_policies
 from explorer.graph import schema as S
 from explorer.iam import compile_policy
 from explorer.iam.context import Context
@@ -45,6 +47,7 @@ def _both(snapshot, monkeypatch, context=None):
     with monkeypatch.context() as m:
         m.setattr(builder, "MEMOISE_DECISIONS", False)
         m.setattr(builder, "FREEZE_AFTER_BUILD", False)
+        m.setattr(graph_policies, "SHARED_COMPILATION", ())  # every trust policy compiled on its own
         plain = build_trust_graph(snapshot, context=context)
     assert fast._memo is not None and plain._memo is None
     return fast, plain
@@ -140,6 +143,44 @@ def test_denied_reason_names_each_role(synthetic):
     assert named
     for role, reason in named:
         assert reason.rstrip(")").split(" on ")[-1].split(" ")[0] == role
+
+
+def test_renamed_policy_names_itself_and_decides_the_same():
+    """Policy.renamed (a trust text compiled once for every role that has it): the same decisions, with its own
+    name in labels, explanations and a Deny's memo token; the original keeps its own."""
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole"},
+        {"Sid": "NoBob", "Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111111111111:user/bob"},
+         "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole", "Bogus": 1}]}
+    first = compile_policy(doc, name="trust policy of A", kind="trust", source="a.json")
+    assert first.statements[1].memo_token and first.statements[1].matched().policy == "trust policy of A"
+    copy = dict(doc)
+    second = first.renamed(copy, name="trust policy of B", source="b.json")
+    fresh = compile_policy(copy, name="trust policy of B", kind="trust", source="b.json")
+    assert second.document is copy and second.source == "b.json"
+    assert second.problems == fresh.problems and second.problems  # (the bogus element)
+    assert [st.label() for st in second.statements] == [st.label() for st in fresh.statements]
+    assert second.statements[1].label() == "trust policy of B / NoBob"
+    assert first.statements[1].label() == "trust policy of A / NoBob"
+    assert second.statements[1].memo_token == fresh.statements[1].memo_token != first.statements[1].memo_token
+    assert second.statements[0].memo_token == first.statements[0].memo_token  # (an Allow names no policy)
+    assert second.statements[1].matched().policy == "trust policy of B"
+    for user in ("alice", "bob"):
+        p = Principal(arn=f"arn:aws:iam::111111111111:user/{user}", kind=IAM_USER, account_id="111111111111")
+        decisions = []
+        for pol in (second, fresh):
+            req = Request(principal=p, action="sts:AssumeRole", resource="arn:aws:iam::222222222222:role/B",
+                          context=Context(closed=False), resource_account="222222222222",
+                          identity_policies=[ADMIN], resource_policy=pol)
+            decisions.append(evaluate(req).to_json())
+        assert decisions[0] == decisions[1]
+    bob = evaluate(Request(principal=Principal(arn="arn:aws:iam::111111111111:user/bob", kind=IAM_USER,
+                                               account_id="111111111111"),
+                           action="sts:AssumeRole", resource="arn:aws:iam::222222222222:role/B",
+                           context=Context(closed=False), resource_account="222222222222",
+                           identity_policies=[ADMIN], resource_policy=second))
+    assert "trust policy of B / NoBob" in bob.reason
 
 
 # ---- request_key itself -------------------------------------------------------------------------------------

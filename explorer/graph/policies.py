@@ -10,6 +10,7 @@ import re
 from typing import Iterable
 
 from explorer.iam.actions import compile_action_pattern
+from explorer.iam.policy import _canonical_text
 from explorer.snapshot.model import Group, PolicyRef, Role, Snapshot, User
 
 _VAR = re.compile(r"\$\{[^}]*\}")
@@ -110,6 +111,10 @@ class PrincipalPolicies:
         return self._boundary
 
 
+# Kinds of documents compiled once per distinct text (PolicyCompiler.compile): trust policies, one per role.
+SHARED_COMPILATION = ("trust",)
+
+
 class PolicyCompiler:
     """Compiles every document once. Managed policies are the same dict objects on every principal that
     attaches them, so they are compiled once per snapshot (keyed by object identity; the snapshot keeps them
@@ -121,14 +126,47 @@ class PolicyCompiler:
         self._cache: dict[tuple[int, str], object] = {}
         self._keys: dict[int, frozenset[str]] = {}
         self._patterns: dict[int, list[str]] = {}
+        self._equal: dict[int, object] = {}  # id(document) -> the first equal document (equal_document)
+        self._by_text: dict[int, list] = {}  # hash of a canonical text -> documents with that text
 
     def compile(self, document: dict, *, name: str, kind: str, source: str = ""):
+        """The compiled policy of a document. A trust policy equal to one compiled before (most roles of an
+        organization share a handful of trust texts) is that policy renamed (Policy.renamed): the same compiled
+        statements under its own name, source and document."""
         key = (id(document), kind)
         pol = self._cache.get(key)
         if pol is None:
-            pol = self._compile(document, name=name, kind=kind, source=source)
+            same = self.equal_document(document) if kind in SHARED_COMPILATION else None
+            first = None if same is None or same is document else self._cache.get((id(same), kind))
+            if first is not None:
+                pol = first.renamed(document, name=name, source=source)
+            else:
+                pol = self._compile(document, name=name, kind=kind, source=source)
             self._cache[key] = pol
         return pol
+
+    def equal_document(self, document):
+        """The first document seen with the same canonical text as `document` (itself if none), or None when it
+        has no canonical text. Found by the text's hash and confirmed by comparing the documents (the hash tells
+        apart what == does not, such as 1 and 1.0); the texts are not kept. Documents live as long as the
+        snapshot."""
+        got = self._equal.get(id(document))
+        if got is not None:
+            return got
+        try:
+            text = _canonical_text(document)
+        except (TypeError, ValueError):
+            return None
+        bucket = self._by_text.setdefault(hash(text), [])
+        for other in bucket:
+            if other == document:
+                got = other
+                break
+        else:
+            bucket.append(document)
+            got = document
+        self._equal[id(document)] = got
+        return got
 
     def patterns_of(self, document: dict) -> list[str]:
         """assume_resource_patterns of a document, cached (managed policies are shared)."""

@@ -23,7 +23,7 @@ kept here and shared by `with_context` copies; the outcomes per twin key are per
 from __future__ import annotations
 
 from explorer.iam.evaluate import ASSUME_ROLE_ACTIONS
-from explorer.iam.policy import Policy, _canonical_text
+from explorer.iam.policy import Policy
 from explorer.iam.service_data import is_unnamed_resource
 
 _NOT_COVERED = object()
@@ -38,7 +38,6 @@ class RoleTwins:
     live next to the graph while it is built."""
 
     def __init__(self):
-        self._trusts: dict = {}  # hash of a trust's canonical text -> [trust documents]
         self._base_ids: dict = {}  # role base (tuple, _base_of) -> small int
         self._accounts: dict = {}  # account id -> number of its part of a base (RCP levels, management account)
         self._numbers: dict = {}  # value -> small int (_number)
@@ -133,9 +132,10 @@ class RoleTwins:
         trust = info.trust  # (compiled here if not yet: its problems become the role's notes)
         if trust is None or type(trust) is not Policy or role.trust_policy is None:
             return _NOT_COVERED
-        doc_id = self._trust_id(role.trust_policy)
-        if doc_id is None:
+        same = tg.compiler.equal_document(role.trust_policy)  # (one document per distinct canonical text)
+        if same is None:
             return _NOT_COVERED
+        doc_id = id(same)  # (documents live as long as the snapshot)
         arn = role.arn
         has_deny = any(st.effect == "Deny" for st in trust.statements)
         account = self._accounts.get(role.account_id)
@@ -161,23 +161,6 @@ class RoleTwins:
         if got is None:
             got = self._numbers[value] = len(self._numbers)
         return got
-
-    def _trust_id(self, document) -> int | None:
-        """A number per distinct trust document: documents with equal canonical texts (Policy's, as memo tokens
-        use). Found by the text's hash and confirmed by comparing the documents (the hash tells apart what == does
-        not, such as 1 and 1.0); the texts are not kept. The number is the id of the first such document, which
-        the snapshot keeps alive."""
-        try:
-            text = _canonical_text(document)
-        except (TypeError, ValueError):
-            return None
-        bucket = self._trusts.setdefault(hash(text), [])
-        for other in bucket:
-            if other == document:
-                return id(other)
-        bucket.append(document)
-        return id(document)
-
 
 def _dependent(pols: list, action: str, blind: dict):
     """The policies whose statements for the action test the Resource (the others select the same statements

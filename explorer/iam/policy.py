@@ -160,6 +160,19 @@ class Statement:
     def is_allow(self) -> bool:
         return self.effect == "Allow"
 
+    def _copy_for(self, policy: "Policy") -> "Statement":
+        """This compiled statement as a statement of `policy` (Policy.renamed): the compiled parts are shared (never
+        changed after compilation); what names the policy (an explanation entry, a Deny's memo token with its
+        label) is made again for it."""
+        st = Statement.__new__(Statement)
+        for name in Statement.__slots__:
+            setattr(st, name, getattr(self, name))
+        st.policy = policy
+        st._plain_match = None
+        if self.effect != "Allow":
+            st._memo_token = None
+        return st
+
     def label(self) -> str:
         return f"{self.policy.name} / {self.sid or f'statement {self.index}'}"
 
@@ -230,6 +243,29 @@ class Policy:
 
     def __repr__(self):
         return f"Policy({self.name!r}, kind={self.kind}, statements={len(self.statements)}, valid={self.valid})"
+
+    def renamed(self, document, *, name: str, source: str = "") -> "Policy":
+        """This compiled policy for an equal document of another owner (the same canonical text: see
+        graph.policies.PolicyCompiler): compiling is the same work again, so the statements' compiled parts are
+        shared and only what names the policy is its own (name, source, document, the statements' back
+        references). The caches are empty."""
+        new = Policy.__new__(Policy)
+        new.document = document
+        new.name = name
+        new.kind = self.kind
+        new.source = source
+        new.version = self.version
+        new.problems = list(self.problems)
+        new.warnings = list(self.warnings)
+        new.policy_problems = list(self.policy_problems)
+        new.statements = [st._copy_for(new) for st in self.statements]
+        by_old = {id(old): st for old, st in zip(self.statements, new.statements)}
+        new._by_prefix = {p: [by_old[id(st)] for st in sts] for p, sts in self._by_prefix.items()}
+        new._wild = [by_old[id(st)] for st in self._wild]
+        new._candidates = {}
+        new._applicable = {}
+        new._memo_parts = None
+        return new
 
     @property
     def valid(self) -> bool:
