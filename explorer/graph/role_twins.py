@@ -2,14 +2,16 @@
 it (docs/trust-graph.md "Performance").
 
 A principal that may assume any role (`sts:AssumeRole` on `*`) is a candidate of every role whose trust names its
-account or `*`, and many such roles are alike: the same trust policy text in the same account with the same tags.
-Its requests to them differ only in the resource ARN, and `explorer.iam.evaluate.request_key` reads the ARN only
-through the statements that may apply to it and a few properties of the ARN. So when, for this caller and
-action:
-  - the roles have the same trust document (with its Principal values), account, role-side context values
-    (resource tags, organization values, aws:ResourceAccount) and the same ARN properties request_key reads
-    (partition, service, service-linked path, named resource), and, when the trust has a Deny, the same trust
-    name (a Deny's label is part of the key);
+account or `*`, and many such roles are alike: the same trust policy text, often in many accounts of one OU.
+Its requests to them differ in the resource ARN and account, and `explorer.iam.evaluate.request_key` reads those
+only through the statements that may apply, the context values the statements read, whether the request is
+cross-account and a few properties of the ARN. So when, for this caller and action:
+  - the roles have the same trust document (with its Principal values; when it has a Deny, the same trust name,
+    because a Deny's label is part of the key), the same RCP levels and management-account flag of their
+    accounts, the same values on their side of the context (resource tags, organization values,
+    aws:ResourceAccount) for the keys the request's documents read, and the same ARN properties request_key reads
+    (partition, service, service-linked path, named resource);
+  - the request is cross-account for both or for neither;
   - every policy of the request with a Resource element that depends on the resource (the caller's identity
     policies, boundary and SCPs, the trust and the role account's RCPs) selects the same statements for both
     ARNs, each by a static match (no policy variable);
