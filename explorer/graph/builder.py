@@ -289,21 +289,22 @@ class TrustGraph:
             decided = _decide_in_workers(self, self.workers, report, todo)
         edges = _CopyOnWrite(self.graph)
         regroup = _Regroup(self) if grouped else None
+        decide = self._decide if regroup is None else regroup.decide
+        set_edge, old_results, results = edges.set, old._results, self._results
         for i, cand in enumerate(todo):
             if decided is None:
-                data = self._decide(cand) if regroup is None else regroup.decide(cand)
+                data = decide(cand)
                 if i % 2000 == 0:
                     report(i, len(todo), "re-evaluating edges")
             else:
                 data = decided[i]
                 if data is not None:
-                    data = EdgeData(data)
-                    data.set_lazy(self._env, self._worker_candidate(cand, data))
+                    data = EdgeData(data, self._env, self._worker_candidate(cand, data))
             ck = cand.ck
-            before = old._results.get(ck)
-            self._results[ck] = data
+            before = old_results.get(ck)
+            results[ck] = data
             if data is not None or before is not None:
-                edges.set(cand.caller, cand.role, cand.key, data)
+                set_edge(cand.caller, cand.role, cand.key, data)
         t_end = time.perf_counter()
         self.timings = {**old.timings, "reevaluate": t_end - t0 + copied, "reevaluate_copy": copied,
                         "reevaluate_select": t_selected - t0, "reevaluate_decide": t_end - t_selected,
