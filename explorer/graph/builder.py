@@ -546,6 +546,30 @@ class TrustGraph:
                        settings=self.settings, unique_ids=self._unique_ids, scps_elsewhere=scps_elsewhere,
                        rcps_elsewhere=rcps_elsewhere)
 
+    def caller_side_policies(self, caller: Caller) -> list:
+        """The compiled policies of a caller's side of its hops, flattened: its identity policies (the one assumed
+        for a caller outside the snapshot), its boundary and the SCP levels of its account. A superset of what a
+        hop's request holds (_request leaves the SCPs out for a caller without identity policies)."""
+        pols: list = []
+        if caller.foreign:
+            pols.append(self._assumed_caller_side)
+        elif caller.policies is not None:
+            pols.extend(caller.policies.identity)
+            if caller.policies.boundary is not None:
+                pols.append(caller.policies.boundary)
+        for level in self._scp_levels(caller.account_id) or ():
+            pols.extend(level)
+        return pols
+
+    @staticmethod
+    def role_side_policies(info: RoleInfo) -> list:
+        """The compiled policies of a role's side of its hops, flattened: its trust policy and the RCP levels of
+        its account."""
+        pols = [info.trust]
+        for level in info.rcps or ():
+            pols.extend(level)
+        return pols
+
     def _delegation(self, account_id: str):
         pol = self._delegations.get(account_id)
         if pol is None:
@@ -967,19 +991,10 @@ class _Regroup:
         without a value here (then the candidate is decided)."""
         cs = statements.get(("caller", cand.caller))
         if cs is None:
-            pols: list = []
-            if caller.policies is not None:
-                pols.extend(caller.policies.identity)
-                pols.append(caller.policies.boundary)
-            for level in self.tg._scp_levels(caller.account_id) or ():
-                pols.extend(level)
-            cs = statements[("caller", cand.caller)] = _reading(pols, moved)
+            cs = statements[("caller", cand.caller)] = _reading(self.tg.caller_side_policies(caller), moved)
         rs = statements.get(("role", cand.role))
         if rs is None:
-            pols = [info.trust]
-            for level in info.rcps or ():
-                pols.extend(level)
-            rs = statements[("role", cand.role)] = _reading(pols, moved)
+            rs = statements[("role", cand.role)] = _reading(TrustGraph.role_side_policies(info), moved)
         values = dict(zip(keys, vals))
         try:
             sig = (code, tuple([(st.memo_token, evaluate_conditions(st.conditions, values.__getitem__))

@@ -40,14 +40,11 @@ class RoleTwins:
     live next to the graph while it is built."""
 
     def __init__(self):
-        self._base_ids: dict = {}  # role base (tuple, _base_of) -> small int
         self._accounts: dict = {}  # account id -> number of its part of a base (RCP levels, management account)
-        self._numbers: dict = {}  # value -> small int (_number)
+        self._numbers: dict = {}  # (what, value) -> small int (_number): bases, classes, codes, their parts
         self._base: dict = {}  # role ARN -> its base id, or _NOT_COVERED
-        self._class_ids: dict = {}  # (base id, values of the keys read) -> small int
         self._role_class: dict = {}  # id of the keys read -> {role ARN -> class id, or _NOT_COVERED}
         self._sides: dict = {}  # action -> ({caller node -> ...}, {role ARN -> ...}, {id(policy) -> blind})
-        self._codes: dict = {}  # (action, class id, cross-account, statements selected) -> small int
         self._actions: dict = {}  # action as the candidate has it -> lower case
 
     def key(self, tg, cand, caller, info):
@@ -76,12 +73,12 @@ class RoleTwins:
         callers, roles, blind = sides
         caller_side = callers.get(cand.caller)
         if caller_side is None:
-            caller_side = callers[cand.caller] = _dependent(_caller_policies(tg, caller), action, blind)
+            caller_side = callers[cand.caller] = _dependent(tg.caller_side_policies(caller), action, blind)
         if caller_side is _NOT_COVERED:
             return None
         role_side = roles.get(arn)
         if role_side is None:
-            role_side = roles[arn] = _dependent(_role_policies(info), action, blind)
+            role_side = roles[arn] = _dependent(tg.role_side_policies(info), action, blind)
         if role_side is _NOT_COVERED:
             return None
         selected = ()
@@ -98,11 +95,7 @@ class RoleTwins:
         p_acct = caller.principal.account_id
         r_acct = info.role.account_id
         cross = bool(p_acct and r_acct and p_acct != r_acct)  # (as request_key has it)
-        ck = (action, rid, cross, selected)
-        code = self._codes.get(ck)
-        if code is None:
-            code = self._codes[ck] = len(self._codes)
-        return (cand.caller, code)
+        return (cand.caller, self._number(("code", action, rid, cross, selected)))
 
     # ---------------------------------------------------------------------------------------------------
     def _class_of(self, tg, info, keys: frozenset):
@@ -116,14 +109,10 @@ class RoleTwins:
         fixed, defaults = info.fixed, info.defaults
         read = sorted(k for k in {*fixed, *defaults} if k in keys or k in _ALWAYS_READ)
         values = tuple((k, fixed.get(k, _UNSET), defaults.get(k, _UNSET)) for k in read)
-        cls = (base, values)
         try:
-            got = self._class_ids.get(cls)
+            return self._number(("class", base, values))
         except TypeError:  # (an unhashable value)
             return _NOT_COVERED
-        if got is None:
-            got = self._class_ids[cls] = len(self._class_ids)
-        return got
 
     def _base_of(self, tg, info):
         """What request_key reads of a role besides the context values and the statements its Resource tests
@@ -145,24 +134,22 @@ class RoleTwins:
             # RCP levels: Policy objects compiled once per organization policy (TrustGraph._org_policy_levels),
             # alive as long as the graph, so their ids stand for them
             rcps = None if info.rcps is None else tuple(tuple(id(p) for p in level) for level in info.rcps)
-            account = self._accounts[role.account_id] = self._number((rcps, tg._is_mgmt(role.account_id),
-                                                                      bool(role.account_id)))
+            account = self._accounts[role.account_id] = self._number(
+                ("account", rcps, tg._is_mgmt(role.account_id), bool(role.account_id)))
         parts = arn.split(":", 3) if arn.startswith("arn:") else None
-        where = self._number((None if parts is None else parts[1],
+        where = self._number(("arn", None if parts is None else parts[1],
                               None if parts is None or len(parts) < 3 else parts[2], "/aws-service-role/" in arn,
                               role.is_service_linked, is_unnamed_resource(arn)))
-        base = (doc_id, account, where, trust.name if has_deny else None, trust.kind)
-        got = self._base_ids.get(base)
-        if got is None:
-            got = self._base_ids[base] = len(self._base_ids)
-        return got
+        return self._number(("base", doc_id, account, where, trust.name if has_deny else None, trust.kind))
 
     def _number(self, value: tuple) -> int:
-        """A small number per distinct value (account parts, ARN parts)."""
+        """A small number per distinct value; values start with what they are ("base", "class", "code",
+        "account", "arn"), so values of two kinds never share a number."""
         got = self._numbers.get(value)
         if got is None:
             got = self._numbers[value] = len(self._numbers)
         return got
+
 
 def _dependent(pols: list, action: str, blind: dict):
     """The policies whose statements for the action test the Resource (the others select the same statements
@@ -178,26 +165,3 @@ def _dependent(pols: list, action: str, blind: dict):
         if not b:
             out.append(pol)
     return tuple(out) if out else ()
-
-
-def _caller_policies(tg, caller) -> list:
-    """The caller's side of its requests: identity policies (or the one assumed for a caller outside the
-    snapshot), boundary and the SCP levels of its account, as TrustGraph._request gives them."""
-    pols: list = []
-    if caller.foreign:
-        pols.append(tg._assumed_caller_side)
-    elif caller.policies is not None:
-        pols.extend(caller.policies.identity)
-        if caller.policies.boundary is not None:
-            pols.append(caller.policies.boundary)
-    for level in tg._scp_levels(caller.account_id) or ():
-        pols.extend(level)
-    return pols
-
-
-def _role_policies(info) -> list:
-    """The role's side: its trust policy and the RCP levels of its account."""
-    pols = [info.trust]
-    for level in info.rcps or ():
-        pols.extend(level)
-    return pols
