@@ -167,7 +167,7 @@ class TrustGraph:
         # session tags (session_tag_keys): role node -> whether its sessions may carry session tags; (node, keys) ->
         # the caller with those principal tags unknown. Context-free: shared by with_context copies.
         self._tag_sessions: dict = {}
-        self._tag_twins: dict = {}
+        self._tags_opened: dict = {}
         # condition keys of candidates and the index of candidates by key (re-evaluation), shared by with_context
         # copies: they do not depend on the context
         self._keys_cache: dict = {}
@@ -701,13 +701,13 @@ class TrustGraph:
         if not tag_keys:
             return self.callers[cand.caller]
         tk = (cand.caller, tag_keys)
-        twin = self._tag_twins.get(tk)
-        if twin is None:
+        opened = self._tags_opened.get(tk)
+        if opened is None:
             caller = self.callers[cand.caller]
-            twin = self._tag_twins[tk] = dataclasses.replace(
+            opened = self._tags_opened[tk] = dataclasses.replace(
                 caller, defaults={k: v for k, v in caller.defaults.items() if k not in tag_keys},
                 unknown=caller.unknown | tag_keys)
-        return twin
+        return opened
 
     def _decide_with_session_tags(self, cand: Candidate, tag_keys: frozenset, base: EdgeData | None
                                   ) -> EdgeData | None:
@@ -781,7 +781,7 @@ class TrustGraph:
     def _memo_outcome(self, cand: Candidate, caller: Caller, info: RoleInfo, kind: tuple = ()):
         """(_outcome of the candidate's hop, its memo key): the memoised outcome when the request is covered by
         request_key (see _decide_as_is), else (decided directly, None). `kind` tells memo entries of another kind
-        of question apart (the session-tag twin)."""
+        of question apart (a caller with its session tags open, _caller_of)."""
         ctx = self.request_context(caller, cand.role)
         request = self._request(cand, caller, info, ctx, cand.action, side="full")
         memo = self._memo
