@@ -139,8 +139,8 @@ def _usable(paths, max_hops: int | None, include_denied: bool):
     return [p for p in paths if ok(p)]
 
 
-def console_reach_from(tg, source: str, *, include_denied: bool = False,
-                       max_hops: int | None = None) -> dict[str, RolePath]:
+def console_reach_from(tg, source: str, max_hops: int | None = None, *,
+                       include_denied: bool = False) -> dict[str, RolePath]:
     """Every role the source's console identity can switch to (or sign in as), one shortest chain each."""
     source = _check_node(tg, source, "source")
     how = _source_kind(tg, source)
@@ -156,8 +156,8 @@ def console_reach_from(tg, source: str, *, include_denied: bool = False,
     return _usable(found, max_hops, include_denied)
 
 
-def console_reach_to(tg, target: str, *, include_denied: bool = False,
-                     max_hops: int | None = None) -> dict[str, RolePath]:
+def console_reach_to(tg, target: str, max_hops: int | None = None, *,
+                     include_denied: bool = False) -> dict[str, RolePath]:
     """Every console identity that can reach the role by Switch Role (users, accounts outside the snapshot,
     providers through a federated sign-in, roles as console sessions), one shortest chain each."""
     target = _check_node(tg, target, "target")

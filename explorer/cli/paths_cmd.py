@@ -60,7 +60,6 @@ def run(args) -> int:
         write("  none\n")
         if args.console:
             from explorer.analysis.console_switch import not_a_console_identity
-            from explorer.analysis.paths import find_paths
             why = not_a_console_identity(tg, source)
             if why:
                 write(f"  ({source} is {why})\n")

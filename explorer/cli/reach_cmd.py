@@ -32,7 +32,7 @@ def run(args) -> int:
     if args.console:  # console Switch Role chains (explorer.analysis.console_switch), at most max_hops long
         from explorer.analysis.console_switch import console_graph, console_reach_from, console_reach_to
         tg = console_graph(tg)
-        reach_from, reach_to = _console(console_reach_from), _console(console_reach_to)
+        reach_from, reach_to = console_reach_from, console_reach_to  # (the signatures of analysis.paths')
     else:
         from explorer.analysis.paths import reach_from, reach_to
     if args.source:
@@ -83,9 +83,3 @@ def run(args) -> int:
               "(--include-denied)\n")
     return 0
 
-
-def _console(reach):
-    """A console reach function with the signature of analysis.paths.reach_from / reach_to."""
-    def run(tg, node, max_hops=None, *, include_denied=False):
-        return reach(tg, node, include_denied=include_denied, max_hops=max_hops)
-    return run

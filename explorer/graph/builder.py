@@ -1328,8 +1328,7 @@ def _build(snapshot: Snapshot, context: Context | None, settings: Settings | Non
         else:
             data = decided[i]
             if data is not None:
-                data = EdgeData(data)
-                data.set_lazy(tg._env, tg._worker_candidate(cand, data))
+                data = EdgeData(data, tg._env, tg._worker_candidate(cand, data))
         tg._results[ck] = data
         if data is not None:
             put_edge(g, cand.caller, cand.role, cand.key, data)

@@ -102,11 +102,9 @@ class EdgeData(dict):
     LAZY_KEYS = (S.DECISION, S.TRUST_DECISION, S.IDENTITY_DECISION)
 
     def __init__(self, values=(), env=None, cand=None):
+        """values: the edge's attributes; env, cand: what computes the lazy decisions (env.lazy_value(cand, key));
+        None: there are none."""
         dict.__init__(self, values)
-        self._env = env  # (set_lazy)
-        self._cand = cand
-
-    def set_lazy(self, env, cand) -> None:
         self._env = env
         self._cand = cand
 
